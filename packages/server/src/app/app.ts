@@ -1,0 +1,105 @@
+/**
+ * The app factory: takes its dependencies, registers every domain's routes and
+ * returns a Fastify instance that is not listening yet. No side effects, so
+ * tests build it in-process and call `app.inject`.
+ */
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { accountRoutes } from '../accounts/routes.ts';
+import { apiKeyRoutes } from '../apikeys/routes.ts';
+import { healthRoutes } from '../health/routes.ts';
+import type { SessionUser } from '../http/context.ts';
+import { AppError, httpErrors } from '../http/errors.ts';
+import { buildOpenApi } from '../http/openapi.ts';
+import { registerRoute, type RouteDef } from '../http/route.ts';
+import { redactText } from '../log/logger.ts';
+import { tenantRoutes } from '../tenants/routes.ts';
+import { createServices, type AppDeps, type AppServices } from './services.ts';
+
+/** Fastify's own error codes, mapped to our stable codes. */
+const FASTIFY_ERRORS: Record<string, () => AppError> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: () => httpErrors.invalid_json(),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => httpErrors.invalid_json('The request body is empty: send a JSON object.'),
+  FST_ERR_CTP_BODY_TOO_LARGE: () => httpErrors.body_too_large(),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => httpErrors.unsupported_media_type(),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => httpErrors.validation_failed('Content-Length does not match the body.'),
+};
+
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as FastifyError;
+  const mapped = e?.code ? FASTIFY_ERRORS[e.code] : undefined;
+  if (mapped) return mapped();
+  if (e?.name === 'SyntaxError' && e.statusCode === 400) return httpErrors.invalid_json();
+  if (typeof e?.statusCode === 'number' && e.statusCode === 413) return httpErrors.body_too_large();
+  return httpErrors.internal();
+}
+
+export type RouteModule = (s: AppServices) => RouteDef[];
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  services: AppServices;
+  routes: RouteDef[];
+}
+
+export function buildApp(deps: AppDeps, extraModules: RouteModule[] = []): BuiltApp {
+  const services = createServices(deps);
+  const { config, logger, metrics } = deps;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as unknown as FastifyBaseLogger,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  app.register(cookie);
+
+  const routes: RouteDef[] = [];
+  let openapiDoc: unknown;
+  const openapi = () => (openapiDoc ??= buildOpenApi(routes, { version: deps.version, serverUrl: config.publicUrl }));
+  const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, ...extraModules];
+  for (const module of modules) routes.push(...module(services));
+
+  const routeDeps = { auth: authenticator(services), disableAuth: config.disableAuth };
+  app.register(async (scope) => {
+    for (const def of routes) registerRoute(scope, def, routeDeps);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const err = httpErrors.route_not_found(`No route ${request.method} ${request.url.split('?')[0]}.`);
+    reply.code(404).send({ error: { code: err.code, message: err.message } });
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const appError = toAppError(err);
+    if (appError.status >= 500) {
+      request.log.error({ err }, 'request failed');
+    } else {
+      request.log.info({ code: appError.code, status: appError.status }, redactText(appError.message));
+    }
+    if (appError.headers) reply.headers(appError.headers);
+    const body: { code: string; message: string; details?: unknown } = { code: appError.code, message: appError.message };
+    if (appError.details !== undefined) body.details = appError.details;
+    reply.code(appError.status).send({ error: body });
+  });
+
+  return { app, services, routes };
+}
+
+function authenticator(s: AppServices) {
+  return {
+    apiKey: (token: string) => s.apiKeys.authenticate(token),
+    session: (token: string) => s.accounts.resolveSession(token),
+    tenantRole: (user: SessionUser, ref: string | undefined) => s.accounts.tenantRole(user, ref),
+    devUser: () => s.accounts.devUser(),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The composition root: builds every service from the app's dependencies.
+ * Routes and jobs receive this object; nothing reaches for globals.
+ */
+import { createAccountService } from '../accounts/service.ts';
+import { createApiKeyService } from '../apikeys/service.ts';
+import type { Config } from '../config/schema.ts';
+import type { MigrationFile } from '../db/migrate.ts';
+import type { ChangeFeed } from '../db/notify.ts';
+import { withSystem, withTenant } from '../db/scope.ts';
+import type { Db, Queryable } from '../db/types.ts';
+import type { Metrics } from '../http/metrics.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../log/logger.ts';
+import { createTenantService } from '../tenants/service.ts';
+
+/** Secrets the server needs at run time (from config, or generated for development). */
+export interface RuntimeSecrets {
+  encryptionKey: Buffer;
+  sessionSecret: string;
+  oauthStateSecret: string;
+}
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  secrets: RuntimeSecrets;
+  metrics: Metrics;
+  changes: ChangeFeed;
+  migrations: MigrationFile[];
+  version: string;
+}
+
+export function createServices(deps: AppDeps) {
+  const { db, clock, config, secrets, changes } = deps;
+  const apiKeys = createApiKeyService({ db, clock, changes });
+  const tenants = createTenantService({ clock, apiKeys });
+  const accounts = createAccountService({
+    db,
+    clock,
+    tenants,
+    config: {
+      signup: config.signup,
+      adminEmails: config.adminEmails ?? [],
+      adminEmailDomain: config.adminEmailDomain,
+      sessionTtlHours: config.sessionTtlHours,
+      sessionSecret: secrets.sessionSecret,
+    },
+  });
+  return {
+    ...deps,
+    apiKeys,
+    tenants,
+    accounts,
+    /** Runs `fn` in a transaction scoped to one tenant (RLS enforced). */
+    inTenant<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return withTenant(db, tenantId, fn);
+    },
+    /** Runs `fn` in a platform-wide transaction (explicit cross-tenant work only). */
+    inSystem<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return withSystem(db, fn);
+    },
+  };
+}
+
+export type AppServices = ReturnType<typeof createServices>;

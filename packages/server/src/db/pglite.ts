@@ -1,0 +1,52 @@
+/**
+ * Embedded PostgreSQL (PGlite) adapter: the zero-setup default for `npm start`
+ * and fast local tests. PGlite runs with fsync off and one connection, so it is
+ * for trying and developing, not for production.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import type { Db, QueryResult, Queryable, Row } from './types.ts';
+
+interface PGliteLike {
+  query<R>(text: string, params?: unknown[]): Promise<{ rows: R[]; affectedRows?: number }>;
+  exec(sql: string): Promise<unknown>;
+}
+
+function wrap(target: PGliteLike): Queryable {
+  return {
+    async query<R = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+      const result = await target.query<R>(text, params as unknown[] | undefined);
+      return { rows: result.rows, rowCount: result.affectedRows || result.rows.length };
+    },
+    async exec(sql: string): Promise<void> {
+      await target.exec(sql);
+    },
+  };
+}
+
+/** `dataDir` undefined means in memory. */
+export async function openPglite(dataDir?: string): Promise<Db> {
+  const pglite = dataDir ? new PGlite(dataDir) : new PGlite();
+  await pglite.waitReady;
+  const direct = wrap(pglite);
+  return {
+    kind: 'pglite',
+    query: direct.query,
+    exec: direct.exec,
+    transaction(fn) {
+      return pglite.transaction((tx) => fn(wrap(tx)));
+    },
+    session(fn) {
+      // PGlite has a single connection; it is always "the" session.
+      return fn(direct);
+    },
+    async listen(channel, onMessage) {
+      const unlisten = await pglite.listen(channel, onMessage);
+      return async () => {
+        if (!pglite.closed) await unlisten();
+      };
+    },
+    async close() {
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * PostgreSQL adapter over a `pg` pool. int8 is parsed as a JS number (our
+ * counters and amounts fit), matching what PGlite returns.
+ */
+import pg from 'pg';
+import type { Db, QueryResult, Queryable, Row } from './types.ts';
+
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+function wrap(client: pg.PoolClient | pg.Pool): Queryable {
+  return {
+    async query<R = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+      const result = await client.query(text, params as unknown[] | undefined);
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
+    },
+    async exec(sql: string): Promise<void> {
+      await client.query(sql);
+    },
+  };
+}
+
+export interface PostgresOptions {
+  url: string;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+export function openPostgres(options: PostgresOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    types,
+    application_name: options.applicationName ?? 'tollgate',
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle client losing its connection must not crash the process.
+  pool.on('error', () => undefined);
+  const direct = wrap(pool);
+  const listener = new NotificationListener(options.url, options.applicationName ?? 'tollgate');
+  return {
+    kind: 'postgres',
+    query: direct.query,
+    exec: direct.exec,
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(wrap(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async session(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn(wrap(client));
+      } finally {
+        client.release();
+      }
+    },
+    listen(channel, onMessage) {
+      return listener.subscribe(channel, onMessage);
+    },
+    async close() {
+      await listener.close();
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * One dedicated LISTEN connection per process, reconnecting with backoff. After
+ * a reconnect every subscriber receives the payload "*", meaning "you may have
+ * missed messages: drop everything cached".
+ */
+class NotificationListener {
+  private client: pg.Client | undefined;
+  private connecting: Promise<pg.Client> | undefined;
+  private readonly handlers = new Map<string, Set<(payload: string) => void>>();
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly applicationName: string,
+  ) {}
+
+  async subscribe(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+    let set = this.handlers.get(channel);
+    const fresh = !set;
+    if (!set) this.handlers.set(channel, (set = new Set()));
+    set.add(onMessage);
+    const client = await this.connect();
+    if (fresh) await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+    return async () => {
+      set.delete(onMessage);
+    };
+  }
+
+  private connect(): Promise<pg.Client> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= (async () => {
+      const client = new pg.Client({ connectionString: this.url, application_name: `${this.applicationName}-listen` });
+      client.on('notification', (msg) => {
+        for (const fn of this.handlers.get(msg.channel) ?? []) fn(msg.payload ?? '');
+      });
+      client.on('error', () => this.reconnect(client));
+      client.on('end', () => this.reconnect(client));
+      await client.connect();
+      for (const channel of this.handlers.keys()) await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+      this.client = client;
+      this.connecting = undefined;
+      return client;
+    })().catch((err) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  private reconnect(dead: pg.Client): void {
+    if (this.client !== dead || this.closed) return;
+    this.client = undefined;
+    const retry = (delay: number) =>
+      setTimeout(() => {
+        if (this.closed) return;
+        this.connect().then(
+          () => {
+            // Messages may have been missed while disconnected.
+            for (const set of this.handlers.values()) for (const fn of set) fn('*');
+          },
+          () => retry(Math.min(delay * 2, 10_000)),
+        );
+      }, delay).unref();
+    retry(250);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.end().catch(() => undefined);
+  }
+}
