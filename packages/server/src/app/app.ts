@@ -55,6 +55,8 @@ export function buildApp(deps: AppDeps, extraModules: RouteModule[] = []): Built
   });
 
   app.register(cookie);
+  // The API speaks JSON only: any other body type is a 415, not a string to misparse.
+  app.removeContentTypeParser('text/plain');
 
   const routes: RouteDef[] = [];
   let openapiDoc: unknown;

@@ -25,9 +25,18 @@ function wrap(target: PGliteLike): Queryable {
 
 /** `dataDir` undefined means in memory. */
 export async function openPglite(dataDir?: string): Promise<Db> {
-  const pglite = dataDir ? new PGlite(dataDir) : new PGlite();
+  return wrapPglite(dataDir ? new PGlite(dataDir) : new PGlite());
+}
+
+/** An in-memory database that starts as a copy of `snapshot` (see `dumpSnapshot`). */
+export async function openPgliteFrom(snapshot: Blob): Promise<Db> {
+  return wrapPglite(new PGlite({ loadDataDir: snapshot }));
+}
+
+async function wrapPglite(pglite: PGlite): Promise<Db & { dumpSnapshot(): Promise<Blob> }> {
   await pglite.waitReady;
   const direct = wrap(pglite);
+  let sessionQueue: Promise<unknown> = Promise.resolve();
   return {
     kind: 'pglite',
     query: direct.query,
@@ -36,14 +45,20 @@ export async function openPglite(dataDir?: string): Promise<Db> {
       return pglite.transaction((tx) => fn(wrap(tx)));
     },
     session(fn) {
-      // PGlite has a single connection; it is always "the" session.
-      return fn(direct);
+      // PGlite has a single connection, so session-level advisory locks do not
+      // exclude anything here: serialize sessions in-process instead.
+      const run = sessionQueue.then(() => fn(direct));
+      sessionQueue = run.catch(() => undefined);
+      return run;
     },
     async listen(channel, onMessage) {
       const unlisten = await pglite.listen(channel, onMessage);
       return async () => {
         if (!pglite.closed) await unlisten();
       };
+    },
+    async dumpSnapshot() {
+      return (await pglite.dumpDataDir('none')) as Blob;
     },
     async close() {
       if (!pglite.closed) await pglite.close();

@@ -31,4 +31,6 @@ export interface Db extends Queryable {
    */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /** PGlite only: a copy of the whole database (tests start from a migrated snapshot). */
+  dumpSnapshot?(): Promise<Blob>;
 }

@@ -5,7 +5,7 @@
  * same declarations feed the OpenAPI document, so docs and validation agree.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Permission } from '../tenants/roles.ts';
 import { roleAllows } from '../tenants/roles.ts';
 import type { ApiKeyKind, Authenticator, Mode, SessionUser, TenantScope } from './context.ts';
