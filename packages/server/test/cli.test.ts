@@ -89,7 +89,7 @@ describe('the tollgate command', () => {
         body: JSON.stringify({ email: 'owner@acme.test', password: PASSWORD, invite_token: out.owner.setup_token }),
       });
       expect(claim.status).toBe(201);
-      expect((await claim.json()).tenants).toEqual([expect.objectContaining({ id: out.tenant.id, role: 'owner' })]);
+      expect(((await claim.json()) as { tenants: unknown }).tenants).toEqual([expect.objectContaining({ id: out.tenant.id, role: 'owner' })]);
     } finally {
       await server.stop();
     }

@@ -13,6 +13,9 @@ const GROUP_TITLES: Record<SettingDef['group'], string> = {
   security: 'Security',
   accounts: 'Accounts',
   stripe: 'Stripe',
+  webhooks: 'Webhooks',
+  jobs: 'Background jobs',
+  billing: 'Billing and entitlements',
   limits: 'Limits',
   observability: 'Observability',
 };

@@ -137,6 +137,9 @@ function crossCheck(config: Config, env: Record<string, string | undefined>, pro
   if (!config.sessionSecret) {
     problems.push({ setting: 'TOLLGATE_SESSION_SECRET', problem: 'required in production', fix: 'generate one with `npx tollgate keys generate`' });
   }
+  if (config.stripeApiBase) {
+    problems.push({ setting: 'TOLLGATE_STRIPE_API_BASE', problem: 'refused in production: Stripe calls must go to Stripe', fix: 'unset TOLLGATE_STRIPE_API_BASE' });
+  }
 }
 
 function isTemporaryPath(dir: string, env: Record<string, string | undefined>): boolean {

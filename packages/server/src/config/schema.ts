@@ -4,6 +4,11 @@
  * so they cannot drift apart.
  */
 
+import { ENTITLEMENT_SETTINGS } from '../entitlements/settings.ts';
+import { JOB_SETTINGS } from '../jobs/settings.ts';
+import { PROVIDER_SETTINGS } from '../providers/settings.ts';
+import { WEBHOOK_SETTINGS } from '../webhooks/settings.ts';
+
 export type SettingType = 'string' | 'int' | 'bool' | 'enum' | 'url' | 'list' | 'key32';
 
 export interface SettingDef {
@@ -26,10 +31,11 @@ export interface SettingDef {
   secret?: boolean;
   /** One line telling the operator how to produce a valid value. */
   fix?: string;
-  group: 'server' | 'storage' | 'security' | 'accounts' | 'stripe' | 'limits' | 'observability';
+  group: 'server' | 'storage' | 'security' | 'accounts' | 'stripe' | 'webhooks' | 'jobs' | 'billing' | 'limits' | 'observability';
 }
 
-export const SETTINGS = [
+/** Settings of the server core; each domain lists its own in `<domain>/settings.ts`. */
+export const CORE_SETTINGS = [
   { key: 'port', env: 'PORT', flag: 'port', type: 'int', min: 0, max: 65535, default: '3000', group: 'server',
     description: 'TCP port the HTTP server listens on.' },
   { key: 'host', env: 'HOST', flag: 'host', type: 'string', default: '0.0.0.0', group: 'server',
@@ -77,6 +83,8 @@ export const SETTINGS = [
   { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', group: 'observability',
     description: 'Log verbosity. Logs are JSON lines on stdout with secrets redacted.' },
 ] as const satisfies readonly SettingDef[];
+
+export const SETTINGS = [...CORE_SETTINGS, ...JOB_SETTINGS, ...PROVIDER_SETTINGS, ...WEBHOOK_SETTINGS, ...ENTITLEMENT_SETTINGS] as const;
 
 type Defs = (typeof SETTINGS)[number];
 
