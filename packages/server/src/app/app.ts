@@ -14,6 +14,7 @@ import { buildOpenApi } from '../http/openapi.ts';
 import { registerRoute, type RouteDef } from '../http/route.ts';
 import { redactText } from '../log/logger.ts';
 import { tenantRoutes } from '../tenants/routes.ts';
+import { providerRoutes } from '../providers/routes.ts';
 import { createServices, type AppDeps, type AppServices } from './services.ts';
 
 /** Fastify's own error codes, mapped to our stable codes. */
@@ -61,7 +62,7 @@ export function buildApp(deps: AppDeps, extraModules: RouteModule[] = []): Built
   const routes: RouteDef[] = [];
   let openapiDoc: unknown;
   const openapi = () => (openapiDoc ??= buildOpenApi(routes, { version: deps.version, serverUrl: config.publicUrl }));
-  const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, ...extraModules];
+  const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, providerRoutes, ...extraModules];
   for (const module of modules) routes.push(...module(services));
 
   const routeDeps = { auth: authenticator(services), disableAuth: config.disableAuth };

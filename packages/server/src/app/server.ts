@@ -19,6 +19,7 @@ export async function startServer(config: Config, options: RuntimeOptions & { mo
   const deps = await openRuntime(config, options);
   const built = buildApp(deps, options.modules);
   await built.app.listen({ port: config.port, host: config.host });
+  if (config.workers) await built.services.jobs.start();
   const address = built.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -27,6 +28,7 @@ export async function startServer(config: Config, options: RuntimeOptions & { mo
   const stop = () =>
     (stopping ??= (async () => {
       await built.app.close();
+      await built.services.jobs.stop();
       await closeRuntime(deps);
     })());
   return { ...built, url: `http://${host}:${port}`, stop };

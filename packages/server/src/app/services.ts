@@ -13,6 +13,9 @@ import type { Metrics } from '../http/metrics.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../log/logger.ts';
 import { createTenantService } from '../tenants/service.ts';
+import { createProviderService } from '../providers/service.ts';
+import { JobRunner } from '../jobs/queue.ts';
+import { DomainEvents } from '../events/bus.ts';
 
 /** Secrets the server needs at run time (from config, or generated for development). */
 export interface RuntimeSecrets {
@@ -34,7 +37,18 @@ export interface AppDeps {
 }
 
 export function createServices(deps: AppDeps) {
-  const { db, clock, config, secrets, changes } = deps;
+  const { db, clock, config, secrets, changes, logger, metrics } = deps;
+  const events = new DomainEvents(clock);
+  const jobs = new JobRunner({ db, clock, logger, metrics, concurrency: config.workerConcurrency, pollMs: config.workerPollMs });
+  const providers = createProviderService({
+    db,
+    clock,
+    logger,
+    changes,
+    encryptionKey: secrets.encryptionKey,
+    publicUrl: config.publicUrl,
+    stripeApiBase: config.stripeApiBase,
+  });
   const apiKeys = createApiKeyService({ db, clock, changes });
   const tenants = createTenantService({ clock, apiKeys });
   const accounts = createAccountService({
@@ -51,6 +65,9 @@ export function createServices(deps: AppDeps) {
   });
   return {
     ...deps,
+    events,
+    jobs,
+    providers,
     apiKeys,
     tenants,
     accounts,
