@@ -15,6 +15,8 @@ import { registerRoute, type RouteDef } from '../http/route.ts';
 import { redactText } from '../log/logger.ts';
 import { tenantRoutes } from '../tenants/routes.ts';
 import { providerRoutes } from '../providers/routes.ts';
+import { catalogRoutes } from '../catalog/routes.ts';
+import { catalogSyncRoutes } from '../catalog/sync-routes.ts';
 import { createServices, type AppDeps, type AppServices } from './services.ts';
 
 /** Fastify's own error codes, mapped to our stable codes. */
@@ -62,7 +64,7 @@ export function buildApp(deps: AppDeps, extraModules: RouteModule[] = []): Built
   const routes: RouteDef[] = [];
   let openapiDoc: unknown;
   const openapi = () => (openapiDoc ??= buildOpenApi(routes, { version: deps.version, serverUrl: config.publicUrl }));
-  const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, providerRoutes, ...extraModules];
+  const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, providerRoutes, catalogRoutes, catalogSyncRoutes, ...extraModules];
   for (const module of modules) routes.push(...module(services));
 
   const routeDeps = { auth: authenticator(services), disableAuth: config.disableAuth };

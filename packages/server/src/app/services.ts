@@ -16,6 +16,7 @@ import { createTenantService } from '../tenants/service.ts';
 import { createProviderService } from '../providers/service.ts';
 import { JobRunner } from '../jobs/queue.ts';
 import { DomainEvents } from '../events/bus.ts';
+import { createCatalog } from '../catalog/index.ts';
 
 /** Secrets the server needs at run time (from config, or generated for development). */
 export interface RuntimeSecrets {
@@ -49,6 +50,7 @@ export function createServices(deps: AppDeps) {
     publicUrl: config.publicUrl,
     stripeApiBase: config.stripeApiBase,
   });
+  const catalog = createCatalog({ db, clock, logger, events, providers, jobs });
   const apiKeys = createApiKeyService({ db, clock, changes });
   const tenants = createTenantService({ clock, apiKeys });
   const accounts = createAccountService({
@@ -68,6 +70,7 @@ export function createServices(deps: AppDeps) {
     events,
     jobs,
     providers,
+    catalog,
     apiKeys,
     tenants,
     accounts,

@@ -55,6 +55,12 @@ export interface DomainEventMap {
     currency: string;
     hostedInvoiceUrl: string | null;
   };
+  /** A product's granted features (or a feature's type) changed: recompute its holders' entitlements. */
+  'product.features_changed': {
+    tenantId: string;
+    mode: Mode;
+    productId: string;
+  };
   'customer.changed': {
     tenantId: string;
     mode: Mode;

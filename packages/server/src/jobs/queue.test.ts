@@ -105,3 +105,31 @@ describe('job queue', () => {
     }
   });
 });
+
+describe('job queue retries and dedupe together', () => {
+  it('a failing job whose key was queued again meanwhile gives way to the newer job', async () => {
+    const t = await createTestDb();
+    const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
+    try {
+      let calls = 0;
+      const runner = new JobRunner({ db: t.db, clock, logger: createLogger({ level: 'silent' }) }).register({
+        queue: 'q.twin',
+        handle: async () => {
+          calls++;
+          if (calls === 1) {
+            // While the first run is in flight, the same object changes again.
+            await withSystem(t.db, (tx) => enqueue(tx, clock, { queue: 'q.twin', dedupeKey: 'k' }));
+            throw new Error('first push failed');
+          }
+        },
+      });
+      await withSystem(t.db, (tx) => enqueue(tx, clock, { queue: 'q.twin', dedupeKey: 'k' }));
+      expect(await runner.drain()).toBe(2);
+      expect(calls).toBe(2);
+      const counts = await withSystem(t.db, (tx) => jobRepository.counts(tx));
+      expect(counts).toEqual([{ queue: 'q.twin', status: 'done', n: 2 }]);
+    } finally {
+      await t.drop();
+    }
+  });
+});

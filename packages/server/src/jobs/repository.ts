@@ -74,7 +74,11 @@ export const jobRepository = {
   /** Schedules a retry at `retryAt`, or marks the job failed when it has no attempts left. */
   async fail(tx: Queryable, id: number, worker: string, error: string, now: Date, retryAt: Date | null): Promise<'retry' | 'failed' | 'lost'> {
     const { rows } = await tx.query<{ status: string }>(
-      `update jobs set status = case when $5::timestamptz is null or attempts >= max_attempts then 'failed' else 'queued' end,
+      `update jobs set status = case when $5::timestamptz is null or attempts >= max_attempts then 'failed'
+                                 -- a newer job for the same key is already queued: it supersedes this retry
+                                 when dedupe_key is not null and exists (select 1 from jobs d where d.queue = jobs.queue
+                                   and d.dedupe_key = jobs.dedupe_key and d.status = 'queued' and d.id <> jobs.id) then 'done'
+                                 else 'queued' end,
               run_at = coalesce($5::timestamptz, run_at), last_error = $3::text, updated_at = $4::timestamptz,
               locked_by = null, locked_until = null,
               finished_at = case when $5::timestamptz is null or attempts >= max_attempts then $4::timestamptz else null end
@@ -83,7 +87,7 @@ export const jobRepository = {
       [id, worker, error.slice(0, 2000), now, retryAt],
     );
     const status = rows[0]?.status;
-    return status === 'queued' ? 'retry' : status === 'failed' ? 'failed' : 'lost';
+    return status === 'queued' || status === 'done' ? 'retry' : status === 'failed' ? 'failed' : 'lost';
   },
 
   /** Puts failed jobs back in the queue (manual replay). */
