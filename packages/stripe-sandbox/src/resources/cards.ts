@@ -124,16 +124,20 @@ export function customerIdOf(pm: Stripe.PaymentMethod): string | null {
   return typeof pm.customer === 'string' ? pm.customer : (pm.customer?.id ?? null);
 }
 
-/** Attach to a customer (`payment_method.attached`); a declining card is refused with a 402. */
-export function attachPaymentMethod(ctx: Ctx, pm: Entry<'payment_method'>, customerId: string): Entry<'payment_method'> {
-  const current = customerIdOf(pm.obj);
-  if (current === customerId) return pm;
-  if (current) throw invalidRequest('The payment method you provided has already been attached to a customer.', { param: 'payment_method', code: 'payment_method_unexpected_state' });
+/** Throw what Stripe answers when this payment method cannot be attached (declined card, already attached). */
+export function assertAttachable(pm: Entry<'payment_method'>): void {
+  if (customerIdOf(pm.obj)) throw invalidRequest('The payment method you provided has already been attached to a customer.', { param: 'payment_method', code: 'payment_method_unexpected_state' });
   const card = behaviorOf(pm.obj);
   if (card.behavior === 'decline') {
     const code = card.declineCode ?? 'generic_decline';
     throw cardDeclined({ declineCode: code, message: declineMessage(code) });
   }
+}
+
+/** Attach to a customer (`payment_method.attached`); a declining card is refused with a 402. */
+export function attachPaymentMethod(ctx: Ctx, pm: Entry<'payment_method'>, customerId: string): Entry<'payment_method'> {
+  if (customerIdOf(pm.obj) === customerId) return pm;
+  assertAttachable(pm);
   ctx.update(pm, (o) => {
     o.customer = customerId;
   });

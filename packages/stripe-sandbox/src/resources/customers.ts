@@ -11,7 +11,7 @@ import { LIST, array, mergeMetadata, metadata, object, oneOf, range, string, ign
 import { createdFilter, listResponse, mustGet, route, type ApiRequest, type Route } from '../core/router.ts';
 import type { Ctx } from '../core/runtime.ts';
 import type { Entry } from '../core/store.ts';
-import { attachPaymentMethod, detachPaymentMethod, requireAttached, resolvePaymentMethod } from './cards.ts';
+import { assertAttachable, attachPaymentMethod, detachPaymentMethod, requireAttached, resolvePaymentMethod } from './cards.ts';
 import { cancelSubscriptionNow } from './subscriptions.ts';
 
 const address = object({ city: string(), country: string(), line1: string(), line2: string(), postal_code: string(), state: string() });
@@ -46,7 +46,7 @@ function toAddress(a: { city?: string | null; country?: string | null; line1?: s
 }
 
 /** Create a customer (`customer.created`); used by the API and by Checkout. */
-export function createCustomer(ctx: Ctx, input: NewCustomer): Entry<'customer'> {
+export function createCustomer(ctx: Ctx, input: NewCustomer, announce = true): Entry<'customer'> {
   const customer: Stripe.Customer = {
     id: ctx.id('customer'),
     object: 'customer',
@@ -73,7 +73,7 @@ export function createCustomer(ctx: Ctx, input: NewCustomer): Entry<'customer'> 
     test_clock: input.testClock ?? null,
   };
   const entry = ctx.insert('customer', customer);
-  ctx.emit('customer.created', entry);
+  if (announce) ctx.emit('customer.created', entry);
   return entry;
 }
 
@@ -101,6 +101,14 @@ export const customerRoutes: Route[] = [
     const p = req.params;
     const clock = p.test_clock ? mustGet(req, 'test_helpers.test_clock', p.test_clock, 'test_helpers.test_clock', 'test_clock') : null;
     const ctx = req.ctx.onClock(clock?.id);
+    const wantedDefault = p.invoice_settings?.default_payment_method;
+    if (wantedDefault && wantedDefault !== p.payment_method) {
+      throw invalidRequest(`The customer does not have a payment method with the ID ${wantedDefault}. The payment method must be attached to the customer.`, { param: 'invoice_settings[default_payment_method]', code: 'resource_missing' });
+    }
+    const pm = p.payment_method ? resolvePaymentMethod(ctx, p.payment_method) : null;
+    if (pm) assertAttachable(pm);
+    // customer.created comes first but shows the customer as the whole call left it
+    const slot = ctx.reserve();
     const customer = createCustomer(ctx, {
       email: p.email ?? null,
       name: p.name ?? null,
@@ -109,19 +117,17 @@ export const customerRoutes: Route[] = [
       metadata: p.metadata ?? null,
       address: toAddress(p.address),
       testClock: clock?.id ?? null,
-    });
+    }, false);
     if (p.preferred_locales) customer.obj.preferred_locales = p.preferred_locales;
     let attached: Entry<'payment_method'> | null = null;
-    if (p.payment_method) attached = attachPaymentMethod(ctx, resolvePaymentMethod(ctx, p.payment_method), customer.id);
-    const wantedDefault = p.invoice_settings?.default_payment_method;
-    if (wantedDefault) {
-      const pmId = attached && wantedDefault === p.payment_method ? attached.id : wantedDefault;
-      requireAttached(ctx, pmId, customer.id, 'invoice_settings[default_payment_method]');
+    if (pm) attached = attachPaymentMethod(ctx, pm, customer.id);
+    if (wantedDefault && attached) {
       ctx.update(customer, (c) => {
-        c.invoice_settings.default_payment_method = pmId;
+        c.invoice_settings.default_payment_method = attached.id;
       });
     }
     if (p.invoice_settings?.footer) customer.obj.invoice_settings.footer = p.invoice_settings.footer;
+    ctx.fill(slot, 'customer.created', customer);
     return ctx.render(customer);
   }),
   route('GET', '/v1/customers/:id', {}, retrieve),
