@@ -31,6 +31,18 @@ type Schema = Record<string, unknown>;
 const ALLOWANCES: Record<string, Record<string, { optional?: true; enum?: string[]; any?: true }>> = {
   // 2024-04-10: product `features` renamed `marketing_features`.
   product: { features: { optional: true } },
+  // 2025-03-31: `paid` and `paid_out_of_band` gave way to `status` and invoice payments;
+  // `total_tax_amounts` became `total_taxes`.
+  invoice: {
+    paid: { optional: true },
+    paid_out_of_band: { optional: true },
+    total_tax_amounts: { optional: true },
+  },
+  // 2025-03-31: an invoice line's `type` and `proration` moved under `parent.*_details`.
+  line_item: {
+    type: { optional: true },
+    proration: { optional: true },
+  },
   // 2025-03-31: current periods moved to subscription items.
   subscription: {
     current_period_start: { optional: true },
@@ -166,7 +178,7 @@ export class OpenApiValidator {
       this.compiled.set(id, fn);
     }
     const ok = fn(body) as boolean;
-    const errors = ok ? [] : (fn.errors ?? []).slice(0, 8).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+    const errors = ok ? [] : (fn.errors ?? []).slice(0, 20).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
     return { ok, operation: id, errors };
   }
 }

@@ -29,8 +29,10 @@ function render(rt: Runtime, session: Entry<'checkout.session'>, error: string |
   const customer = s.customer ? rt.store.get('customer', session.account, s.customer as string) : undefined;
   const email = customer?.obj.email ?? s.customer_email;
   if (s.status !== 'open') {
-    const message = s.status === 'complete' ? 'This Checkout Session is complete. Thank you!' : 'This Checkout Session has expired.';
-    return html(s.status === 'complete' ? 200 : 410, page('Checkout', `<h1>Checkout</h1><p class="${s.status === 'complete' ? 'notice' : 'error'}">${esc(message)}</p>`));
+    const complete = s.status === 'complete';
+    const message = error ?? (complete ? 'This Checkout Session is complete. Thank you!' : 'This Checkout Session has expired.');
+    const code = error ? status : complete ? 200 : 410;
+    return html(code, page('Checkout', `<h1>Checkout</h1><p class="${complete && !error ? 'notice' : 'error'}" role="alert">${esc(message)}</p>`));
   }
   const cards = TEST_CARDS.map((c, i) => `<label><input type="radio" name="payment_method" value="${esc(c.token)}"${i === 0 ? ' checked' : ''}> ${esc(c.label)} <span class="muted">(${esc(c.token)}, •••• ${esc(c.last4)})</span></label>`).join('\n');
   const body = `
