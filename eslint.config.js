@@ -22,7 +22,7 @@ export default tseslint.config(
   },
   {
     files: ['packages/server/src/**/*.ts'],
-    ignores: ['packages/server/src/providers/stripe/**'],
+    ignores: ['packages/server/src/providers/stripe/**', 'packages/server/src/**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'stripe', message: 'Only providers/stripe may import the Stripe SDK.' }] }],
     },

@@ -1,15 +1,25 @@
 /**
- * Drift and unmanaged objects. `product.*`/`price.*` webhooks are checked
- * against the catalog: a Tollgate-owned object changed in Stripe (its state no
- * longer matches the version Tollgate last pushed) is marked drifted until an
- * operator re-syncs; an object created directly in Stripe is listed as
- * unmanaged so it can be adopted (becoming Tollgate-owned) or ignored.
- * `importCatalog` adopts a whole existing Stripe catalog at once.
+ * Drift and unmanaged objects. A `product.*`/`price.*` webhook queues a check
+ * of that Stripe object; the check re-reads the object from Stripe (so event
+ * order and duplicates do not matter) and compares it with the catalog: a
+ * Tollgate-owned object changed in Stripe is marked drifted until an operator
+ * re-syncs (or the change is undone); an object created directly in Stripe is
+ * listed as unmanaged so it can be adopted (becoming Tollgate-owned) or
+ * ignored. `importCatalog` adopts a whole existing Stripe catalog at once.
  */
-import type { Queryable } from '../db/types.ts';
+import type { Db, Queryable } from '../db/types.ts';
+import { withTenant } from '../db/scope.ts';
 import type { Mode, TenantScope } from '../http/context.ts';
+import { enqueue, type JobRow } from '../jobs/queue.ts';
 import type { Clock } from '../lib/clock.ts';
-import { catalogObjectFromEvent, type StripeCatalogObject, type StripeCatalogPrice, type StripeCatalogProduct } from '../providers/stripe/catalog.ts';
+import type { ProviderService } from '../providers/service.ts';
+import {
+  catalogObjectFromEvent,
+  fetchCatalogObject,
+  type StripeCatalogObject,
+  type StripeCatalogPrice,
+  type StripeCatalogProduct,
+} from '../providers/stripe/catalog.ts';
 import { catalogErrors } from './errors.ts';
 import { priceRepository, productRepository, stripePriceRepository, syncRepository, unmanagedRepository, type PriceRow, type ProductRow } from './repository.ts';
 import { slugKey } from './keys.ts';
@@ -40,37 +50,66 @@ function priceDrift(ours: PriceRow, theirs: StripeCatalogPrice): Record<string, 
   return diff;
 }
 
-export function createCatalogDrift(deps: { clock: Clock }) {
-  const { clock } = deps;
+export const DRIFT_QUEUE = 'catalog.drift';
 
+interface DriftPayload {
+  mode: Mode;
+  kind: 'product' | 'price';
+  stripeId: string;
+}
+
+export function createCatalogDrift(deps: { db: Db; clock: Clock; providers: ProviderService }) {
+  const { db, clock, providers } = deps;
+
+  /** Compares an owned object with Stripe's current state; false when Tollgate does not own it. */
   async function checkOwned(tx: Queryable, tenantId: string, mode: Mode, obj: StripeCatalogObject): Promise<boolean> {
     const state = await syncRepository.findByStripeId(tx, tenantId, mode, obj.stripeId);
     const objectId = state?.object_id ?? obj.tollgateId;
     if (!objectId || !/^[0-9a-f-]{36}$/.test(objectId)) return false;
     const ours = obj.kind === 'product' ? await productRepository.findById(tx, tenantId, objectId) : await priceRepository.findById(tx, tenantId, objectId);
     if (!ours) return false;
-    // Our own pushes carry tollgate_version; an event from an earlier push of ours is stale, not drift.
-    if (!obj.deleted && obj.tollgateVersion !== null && obj.tollgateVersion < ours.version) return true;
+    const current = state ?? (await syncRepository.find(tx, tenantId, mode, obj.kind, ours.id));
+    // A push is queued or running: it will overwrite Stripe anyway.
+    if (!current || current.status === 'pending') return true;
     // A superseded Stripe price (replaced after an amount change) is expected to differ.
-    if (obj.kind === 'price' && state === undefined) return true;
-    if (obj.kind === 'price' && state && state.stripe_id !== obj.stripeId) return true;
+    if (current.stripe_id !== obj.stripeId) return true;
     const diff = obj.kind === 'product' ? productDrift(ours as ProductRow, obj) : priceDrift(ours as PriceRow, obj);
     if (Object.keys(diff).length) {
       await syncRepository.markDrifted(tx, tenantId, mode, obj.kind, ours.id, { fields: diff, detected_at: clock.now().toISOString() }, clock.now());
+    } else if (current.status === 'drifted') {
+      // Someone undid the change in Stripe.
+      await syncRepository.markSynced(tx, tenantId, mode, obj.kind, ours.id, { stripeId: obj.stripeId, version: ours.version, currentVersion: ours.version, at: clock.now() });
     }
     return true;
   }
 
   return {
-    /** Handles one `product.*` or `price.*` event in the caller's transaction. */
-    async handleStripeEvent(tx: Queryable, scope: { tenantId: string; mode: Mode }, event: CatalogEvent): Promise<'drift-checked' | 'unmanaged' | 'ignored'> {
+    /**
+     * Queues a check of the object a `product.*`/`price.*` event is about (in
+     * the caller's transaction); the check reads Stripe, so it runs as a job.
+     */
+    async handleStripeEvent(tx: Queryable, scope: { tenantId: string; mode: Mode }, event: CatalogEvent): Promise<'queued' | 'ignored'> {
       const obj = catalogObjectFromEvent(event);
       if (!obj) return 'ignored';
-      if (await checkOwned(tx, scope.tenantId, scope.mode, obj)) return 'drift-checked';
-      if (obj.deleted) return 'ignored';
-      const known = await unmanagedRepository.find(tx, scope.tenantId, scope.mode, obj.stripeId);
-      await unmanagedRepository.record(tx, scope.tenantId, scope.mode, { stripeId: obj.stripeId, type: obj.kind, data: obj }, clock.now());
-      return known?.status === 'ignored' ? 'ignored' : 'unmanaged';
+      const payload: DriftPayload = { mode: scope.mode, kind: obj.kind, stripeId: obj.stripeId };
+      await enqueue(tx, clock, { queue: DRIFT_QUEUE, tenantId: scope.tenantId, dedupeKey: `${scope.tenantId}:${scope.mode}:${obj.stripeId}`, payload: { ...payload } });
+      return 'queued';
+    },
+
+    handler: {
+      queue: DRIFT_QUEUE,
+      async handle(job: JobRow): Promise<void> {
+        const { mode, kind, stripeId } = job.payload as unknown as DriftPayload;
+        const tenantId = job.tenant_id!;
+        const client = await providers.stripeFor(tenantId, mode);
+        if (!client) return;
+        const obj = await fetchCatalogObject(client.stripe, kind, stripeId);
+        await withTenant(db, tenantId, async (tx) => {
+          if (await checkOwned(tx, tenantId, mode, obj)) return;
+          if (obj.deleted) return;
+          await unmanagedRepository.record(tx, tenantId, mode, { stripeId: obj.stripeId, type: obj.kind, data: obj }, clock.now());
+        });
+      },
     },
 
     async ignore(tx: Queryable, scope: TenantScope, mode: Mode, stripeId: string): Promise<void> {

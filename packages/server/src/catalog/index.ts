@@ -25,6 +25,7 @@ export function createCatalog(deps: { db: Db; clock: Clock; logger: Logger; even
   const drift = createCatalogDrift(deps);
   const service = createCatalogService({ clock, events: deps.events, sync });
   deps.jobs.register(sync.handler);
+  deps.jobs.register(drift.handler);
   // Connecting a Stripe account for a mode syncs the whole catalog to it.
   providers.onConnected(async (tx, tenantId, mode) => {
     await sync.enqueueAll(tx, tenantId, mode);

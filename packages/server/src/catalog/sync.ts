@@ -55,11 +55,12 @@ export function createCatalogSync(deps: { db: Db; clock: Clock; logger: Logger; 
   }
 
   /** Runs one push. Network calls happen outside any transaction. */
-  async function run(tenantId: string, payload: SyncPayload): Promise<void> {
+  async function run(tenantId: string, payload: SyncPayload, job: { id: number; attempts: number }): Promise<void> {
     const { mode, type, id } = payload;
     const client = await providers.stripeFor(tenantId, mode);
     if (!client) return; // disconnected since: the object is Not Mapped now; connecting again syncs it.
-    const idempotencyBase = `tollgate:${tenantId}:${mode}:${type}:${id}`;
+    const base = `tollgate:${tenantId}:${mode}:${type}:${id}`;
+    const keys = (version: number) => ({ create: `${base}:create:v${version}`, update: `${base}:v${version}:job${job.id}`, mayExist: job.attempts > 1 });
 
     if (type === 'product') {
       const [product, state] = await withTenant(db, tenantId, async (tx) => [
@@ -71,7 +72,7 @@ export function createCatalogSync(deps: { db: Db; clock: Clock; logger: Logger; 
         client.stripe,
         { tollgateId: product.id, key: product.key, name: product.name, description: product.description, active: product.active, metadata: product.metadata, version: product.version },
         state?.stripe_id ?? null,
-        `${idempotencyBase}:v${product.version}`,
+        keys(product.version),
       );
       await withTenant(db, tenantId, async (tx) => {
         const current = await productRepository.findById(tx, tenantId, id);
@@ -112,7 +113,7 @@ export function createCatalogSync(deps: { db: Db; clock: Clock; logger: Logger; 
         version: price.version,
       },
       state?.stripe_id ?? null,
-      `${idempotencyBase}:v${price.version}`,
+      keys(price.version),
     );
     await withTenant(db, tenantId, async (tx) => {
       const current = await priceRepository.findById(tx, tenantId, id);
@@ -147,7 +148,7 @@ export function createCatalogSync(deps: { db: Db; clock: Clock; logger: Logger; 
         const payload = job.payload as unknown as SyncPayload;
         const tenantId = job.tenant_id!;
         try {
-          await run(tenantId, payload);
+          await run(tenantId, payload, job);
         } catch (err) {
           const failure = describeStripeError(err);
           const nextRetry = job.attempts < job.max_attempts ? new Date(clock.now().getTime() + backoff(job.attempts)) : null;

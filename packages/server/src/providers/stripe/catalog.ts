@@ -122,24 +122,47 @@ function isMissing(err: unknown): boolean {
   return (err as { code?: string }).code === 'resource_missing';
 }
 
+/**
+ * Idempotency keys of one push. `create` is bound to the object's version, so a
+ * retried create with a lost answer replays instead of duplicating; `update`
+ * is bound to the sync job too, so a deliberate re-sync (after drift) really
+ * sends the update again instead of replaying the earlier one.
+ */
+export interface PushKeys {
+  create: string;
+  update: string;
+  /** A previous attempt may have created the object without us learning its id. */
+  mayExist: boolean;
+}
+
+async function findProductByTollgateId(stripe: Stripe, tollgateId: string): Promise<string | null> {
+  for await (const product of stripe.products.list({ limit: 100 })) {
+    if (product.metadata?.tollgate_id === tollgateId) return product.id;
+  }
+  return null;
+}
+
 /** Creates or updates the Stripe product; returns its id. */
-export async function pushProduct(stripe: Stripe, p: ProductPush, stripeId: string | null, idempotencyBase: string): Promise<string> {
+export async function pushProduct(stripe: Stripe, p: ProductPush, stripeId: string | null, keys: PushKeys): Promise<string> {
   const params = {
     name: p.name,
     description: p.description || undefined,
     active: p.active,
     metadata: { ...p.metadata, tollgate_id: p.tollgateId, tollgate_key: p.key, tollgate_version: String(p.version) },
   };
-  if (stripeId) {
+  const existing = stripeId ?? (keys.mayExist ? await findProductByTollgateId(stripe, p.tollgateId) : null);
+  if (existing) {
     try {
-      await stripe.products.update(stripeId, params, { idempotencyKey: `${idempotencyBase}:update` });
-      return stripeId;
+      await stripe.products.update(existing, params, { idempotencyKey: keys.update });
+      return existing;
     } catch (err) {
       if (!isMissing(err)) throw err;
       // Deleted in Stripe: Tollgate is the source of truth, so it is created again.
+      const created = await stripe.products.create(params, { idempotencyKey: `${keys.create}:after:${existing}` });
+      return created.id;
     }
   }
-  const created = await stripe.products.create(params, { idempotencyKey: `${idempotencyBase}:create` });
+  const created = await stripe.products.create(params, { idempotencyKey: keys.create });
   return created.id;
 }
 
@@ -163,7 +186,7 @@ export interface PricePushResult {
  * Stripe prices are immutable in amount, currency and interval: a change makes
  * a new price that takes over the lookup key, and the old one is archived.
  */
-export async function pushPrice(stripe: Stripe, p: PricePush, stripeId: string | null, idempotencyBase: string): Promise<PricePushResult> {
+export async function pushPrice(stripe: Stripe, p: PricePush, stripeId: string | null, keys: PushKeys): Promise<PricePushResult> {
   const metadata = { tollgate_id: p.tollgateId, tollgate_key: p.key, tollgate_version: String(p.version) };
   let current: Stripe.Price | null = null;
   if (stripeId) {
@@ -177,7 +200,7 @@ export async function pushPrice(stripe: Stripe, p: PricePush, stripeId: string |
     await stripe.prices.update(
       current.id,
       { active: p.active, nickname: p.nickname || undefined, metadata, lookup_key: p.key, transfer_lookup_key: true },
-      { idempotencyKey: `${idempotencyBase}:update` },
+      { idempotencyKey: keys.update },
     );
     return { stripeId: current.id, replaced: null };
   }
@@ -193,10 +216,10 @@ export async function pushPrice(stripe: Stripe, p: PricePush, stripeId: string |
       active: p.active,
       metadata,
     },
-    { idempotencyKey: `${idempotencyBase}:create` },
+    { idempotencyKey: current ? `${keys.create}:replacing:${current.id}` : keys.create },
   );
   if (current && current.active) {
-    await stripe.prices.update(current.id, { active: false }, { idempotencyKey: `${idempotencyBase}:archive:${current.id}` });
+    await stripe.prices.update(current.id, { active: false }, { idempotencyKey: `${keys.update}:archive:${current.id}` });
   }
   return { stripeId: created.id, replaced: current?.id ?? null };
 }
@@ -215,4 +238,14 @@ export async function tagStripeObject(stripe: Stripe, kind: 'product' | 'price',
   const metadata = { tollgate_id: tag.tollgateId, tollgate_key: tag.key, tollgate_version: String(tag.version) };
   if (kind === 'product') await stripe.products.update(stripeId, { metadata });
   else await stripe.prices.update(stripeId, { metadata });
+}
+
+/** The current state of a product or price in Stripe (deleted when it no longer exists). */
+export async function fetchCatalogObject(stripe: Stripe, kind: 'product' | 'price', stripeId: string): Promise<StripeCatalogObject> {
+  try {
+    return kind === 'product' ? fromStripeProduct(await stripe.products.retrieve(stripeId)) : fromStripePrice(await stripe.prices.retrieve(stripeId));
+  } catch (err) {
+    if (!isMissing(err)) throw err;
+    return kind === 'product' ? fromStripeProduct({ id: stripeId, object: 'product', deleted: true }) : fromStripePrice({ id: stripeId, object: 'price', deleted: true });
+  }
 }
