@@ -9,7 +9,6 @@
  * `connect` and `disconnect` talk to Stripe between short transactions of
  * their own: a network call never holds a database transaction open.
  */
-import type Stripe from 'stripe';
 import type { Db, Queryable } from '../db/types.ts';
 import { withSystem, withTenant } from '../db/scope.ts';
 import { notifyChange, type ChangeFeed } from '../db/notify.ts';
@@ -22,7 +21,7 @@ import { auditRepository } from '../tenants/repository.ts';
 import { providerErrors } from './errors.ts';
 import { connectionRepository, endpointRepository, type ConnectionRow, type EndpointRow } from './repository.ts';
 import { deleteWebhookEndpoint, ensureWebhookEndpoint, verifyStripeKey } from './stripe/account.ts';
-import { createStripeClient } from './stripe/client.ts';
+import { createStripeClient, type StripeClient as Stripe } from './stripe/client.ts';
 import { stripeAppError } from './stripe/errors.ts';
 import { TOLLGATE_STRIPE_EVENTS } from './stripe/events.ts';
 

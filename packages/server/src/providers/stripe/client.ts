@@ -6,6 +6,8 @@
 import Stripe from 'stripe';
 
 export type { Stripe };
+/** The SDK client type, for code outside providers/stripe that only passes clients along. */
+export type StripeClient = Stripe;
 
 export interface StripeClientOptions {
   /** e.g. http://127.0.0.1:12111; ignored for live keys. */
