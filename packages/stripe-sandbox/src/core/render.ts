@@ -150,7 +150,8 @@ export function expand(view: RenderView, value: unknown, paths: readonly string[
   let out = value;
   for (const path of paths) {
     const segs = path.split('.');
-    const depth = isRecord(value) && value.object === 'list' ? segs.length - 1 : segs.length;
+    // list hops (`data`) do not count toward Stripe's limit of four levels
+    const depth = segs.filter((s) => s !== 'data').length;
     if (depth > 4) throw invalidRequest(`You cannot expand more than 4 levels of a property. Property: ${path}`, { param: 'expand', saveIdempotent: false });
     if (segs.some((s) => s === '')) cannotExpand(path);
     out = expandOne(view, out, segs, path);
