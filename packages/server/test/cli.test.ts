@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, onPostgres, type TestDb } from './db.ts';
 import { runCli, startCli } from './cli.ts';
+import Stripe from 'stripe';
+import { startSandbox } from '@tollgate/stripe-sandbox';
+import { newStripeKey } from './stripe.ts';
 
 const PASSWORD = 'correct horse battery';
 
@@ -124,5 +127,63 @@ describe('the tollgate command', () => {
     expect(res.stderr).toContain('in-memory storage is refused in production');
     expect(res.stderr).toContain('TOLLGATE_DISABLE_AUTH: refused in production');
     expect(res.stderr).toContain('TOLLGATE_ENCRYPTION_KEY: required in production');
+  });
+
+  it('catalog import adopts an existing Stripe catalog of a connected tenant', async () => {
+    const sandbox = await startSandbox({ port: 0 });
+    const fresh = onPostgres ? await createTestDb({ migrated: false }) : undefined;
+    const own = fresh ? { DATABASE_URL: fresh.url! } : { TOLLGATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'tollgate-cli-import-')) };
+    const env = { ...own, TOLLGATE_STRIPE_API_BASE: sandbox.url };
+    try {
+      const stripeKey = newStripeKey();
+      const stripe = new Stripe(stripeKey, { host: '127.0.0.1', port: sandbox.port, protocol: 'http' });
+      const product = await stripe.products.create({ name: 'Starter' });
+      await stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 500, recurring: { interval: 'month' }, lookup_key: 'starter.monthly' });
+
+      const created = JSON.parse((await runCli(['tenant', 'create', '--name', 'Importer', '--owner-email', 'o@imp.test', '--json'], env)).stdout);
+      const server = await startCli(['serve', '--port', '0'], env);
+      try {
+        const res = await fetch(`${server.url}/v1/providers/stripe/test`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${created.api_keys.test.secret}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ secret_key: stripeKey }),
+        });
+        expect(res.status).toBe(200);
+      } finally {
+        await server.stop();
+      }
+      const imported = await runCli(['catalog', 'import', '--tenant', created.tenant.slug, '--mode', 'test'], env);
+      expect(imported.stderr).toBe('');
+      expect(imported.stdout).toContain(`Imported into ${created.tenant.slug} (test): 1 product(s), 1 price(s); 0 already managed.`);
+      expect((await stripe.products.retrieve(product.id)).metadata).toMatchObject({ tollgate_key: 'starter' });
+      const again = await runCli(['catalog', 'import', '--tenant', created.tenant.slug, '--json'], env);
+      expect(JSON.parse(again.stdout)).toMatchObject({ products: 0, prices: 0, skipped: 2, sync_errors: 0 });
+      const unknown = await runCli(['catalog', 'import', '--tenant', 'nope'], env);
+      expect([unknown.code, unknown.stderr.trim()]).toEqual([1, 'tollgate catalog import: no tenant "nope"']);
+    } finally {
+      await sandbox.stop();
+      await fresh?.drop();
+    }
+  });
+
+  it('sandbox serves the Stripe emulator', async () => {
+    const child = await new Promise<{ url: string; kill: () => void }>((resolve, reject) => {
+      import('node:child_process').then(({ spawn }) => {
+        const proc = spawn(process.execPath, [new URL('../bin/tollgate.mjs', import.meta.url).pathname, 'sandbox', '--port', '0']);
+        let out = '';
+        proc.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const match = /listening on (\S+)/.exec(out);
+          if (match) resolve({ url: match[1]!, kill: () => proc.kill() });
+        });
+        proc.on('close', (code) => reject(new Error(`sandbox exited ${code}: ${out}`)));
+      }, reject);
+    });
+    try {
+      const stripe = new Stripe(newStripeKey(), { host: '127.0.0.1', port: Number(new URL(child.url).port), protocol: 'http' });
+      expect((await stripe.customers.create({ email: 'a@b.test' })).id).toMatch(/^cus_/);
+    } finally {
+      child.kill();
+    }
   });
 });

@@ -9,6 +9,8 @@ import { registerKeysCommands } from './keys.ts';
 import { registerMigrateCommands } from './migrate.ts';
 import { registerServeCommands } from './serve.ts';
 import { registerTenantCommands } from './tenant.ts';
+import { registerCatalogCommands } from './catalog.ts';
+import { registerSandboxCommands } from './sandbox.ts';
 
 export function buildCli(): Command {
   const program = new Command('tollgate')
@@ -19,6 +21,8 @@ export function buildCli(): Command {
   registerMigrateCommands(program);
   registerTenantCommands(program);
   registerKeysCommands(program);
+  registerCatalogCommands(program);
+  registerSandboxCommands(program);
   registerDocsCommands(program);
   return program;
 }

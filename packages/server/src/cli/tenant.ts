@@ -4,7 +4,7 @@ import { closeRuntime, openRuntime } from '../app/runtime.ts';
 import { createServices } from '../app/services.ts';
 import { email as emailSchema } from '../accounts/schemas.ts';
 import { userRepository } from '../accounts/repository.ts';
-import { createLogger } from '../log/logger.ts';
+import { createCliLogger } from '../log/logger.ts';
 import { addSettingOptions, configOrExit } from './options.ts';
 
 export function registerTenantCommands(program: Command): void {
@@ -24,7 +24,7 @@ export function registerTenantCommands(program: Command): void {
           process.stderr.write(`tollgate tenant create: --owner-email ${JSON.stringify(options.ownerEmail)} is not an email address\n`);
           process.exit(2);
         }
-        const deps = await openRuntime(config, { logger: createLogger({ level: 'warn' }) });
+        const deps = await openRuntime(config, { logger: createCliLogger() });
         try {
           const s = createServices(deps);
           const result = await s.inSystem(async (tx) => {

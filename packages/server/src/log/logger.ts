@@ -44,6 +44,11 @@ export function redactText(text: string): string {
     .replace(/(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+@/g, '$1[REDACTED]@');
 }
 
+/** Logger for one-shot CLI commands: stderr, so stdout stays parseable (e.g. --json). */
+export function createCliLogger(level = 'warn'): Logger {
+  return createLogger({ level, destination: pino.destination(2) });
+}
+
 export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
   return pino(
     {
