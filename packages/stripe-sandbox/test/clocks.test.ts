@@ -1,9 +1,9 @@
 // Time: test clocks (renewals, failed renewals and their retries, trials, cancel at
 // period end, incomplete expiry) and the sandbox clock, which moves every customer
 // that is not on a test clock.
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { DAY, advanceTestClock, eventTypes, monthlyPrice, useSandbox, waitFor } from './helpers.ts';
+import { advanceTestClock, DAY, eventTypes, jsonOf, monthlyPrice, useSandbox, waitFor } from './helpers.ts';
 
 const t = useSandbox();
 const JAN_31_2030 = Date.UTC(2030, 0, 31, 12) / 1000;
@@ -171,9 +171,9 @@ describe('the sandbox clock', () => {
     const newCustomer = await stripe.customers.create({});
     expect(newCustomer.created).toBeGreaterThanOrEqual(after);
     const res = await fetch(`${t.sandbox.url}/_sandbox/clock`);
-    expect((await res.json()).now).toBeGreaterThanOrEqual(after);
+    expect((await jsonOf(res)).now).toBeGreaterThanOrEqual(after);
     const moved = await fetch(`${t.sandbox.url}/_sandbox/clock/advance`, { method: 'POST', body: JSON.stringify({ seconds: DAY }) });
-    expect((await moved.json()).now).toBeGreaterThanOrEqual(after + DAY);
+    expect((await jsonOf(moved)).now).toBeGreaterThanOrEqual(after + DAY);
     expect((await fetch(`${t.sandbox.url}/_sandbox/clock/advance`, { method: 'POST', body: JSON.stringify({ seconds: -5 }) })).status).toBe(400);
   });
 });

@@ -3,7 +3,7 @@
 // → deauthorize with account.application.deauthorized delivered to the platform).
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { newKey, postForm, startReceiver, useSandbox } from './helpers.ts';
+import { jsonOf, newKey, postForm, startReceiver, useSandbox } from './helpers.ts';
 
 const t = useSandbox();
 
@@ -36,7 +36,7 @@ describe('connected accounts', () => {
     const viaApi = await platform.accounts.create({ type: 'express', email: 'api@example.com', country: 'FR' });
     expect(viaApi).toMatchObject({ object: 'account', type: 'express', country: 'FR' });
     const res = await fetch(`${t.sandbox.url}/_sandbox/accounts`, { method: 'POST', body: JSON.stringify({ platform_key: platformKey, business_name: 'Control' }) });
-    const viaControl = await res.json();
+    const viaControl = await jsonOf(res);
     expect(viaControl.id).toMatch(/^acct_/);
     expect((await platform.accounts.list()).data.map((a) => a.id)).toEqual([viaControl.id, viaApi.id]);
     expect((await fetch(`${t.sandbox.url}/_sandbox/accounts`, { method: 'POST', body: '{}' })).status).toBe(400);

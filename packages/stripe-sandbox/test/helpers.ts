@@ -154,3 +154,8 @@ export async function monthlyPrice(stripe: Stripe, amount = 1500, interval: 'mon
 }
 
 export const DAY = 86400;
+
+/** A control endpoint's JSON answer, untyped for brevity in assertions. */
+export async function jsonOf(res: Response): Promise<any> {
+  return res.json();
+}

@@ -5,7 +5,7 @@
 import Stripe from 'stripe';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FaultRule } from '../src/index.ts';
-import { newKey, startReceiver, startValidated, useSandbox, type TestSandbox } from './helpers.ts';
+import { jsonOf, newKey, startReceiver, startValidated, type TestSandbox, useSandbox } from './helpers.ts';
 
 const t = useSandbox({ seed: 'resilience' });
 
@@ -132,9 +132,9 @@ describe('API faults', () => {
   it('is managed through the control endpoint', async () => {
     const url = `${t.sandbox.url}/_sandbox/faults`;
     const added = await fetch(url, { method: 'POST', body: JSON.stringify({ kind: 'api_error', status: 502, paths: ['/v1/charges'] }) });
-    expect((await added.json()).faults).toHaveLength(1);
+    expect((await jsonOf(added)).faults).toHaveLength(1);
     expect((await t.stripe().charges.list().catch((e: Stripe.errors.StripeError) => e)) as Stripe.errors.StripeError).toMatchObject({ statusCode: 502 });
-    const listed = await (await fetch(url)).json();
+    const listed = await jsonOf(await fetch(url));
     expect(listed.faults[0]).toMatchObject({ kind: 'api_error', status: 502, fired: 1 });
     expect((await fetch(url, { method: 'POST', body: JSON.stringify({ kind: 'meteor' }) })).status).toBe(400);
     expect((await fetch(url, { method: 'POST', body: 'not json' })).status).toBe(400);

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
 import { signPayload } from '../src/index.ts';
-import { startReceiver, useSandbox } from './helpers.ts';
+import { jsonOf, startReceiver, useSandbox } from './helpers.ts';
 
 const t = useSandbox();
 
@@ -75,7 +75,7 @@ describe('delivery', () => {
       expect(attempts.map((a) => [a.attempt, a.status, a.outcome])).toEqual([[1, 500, 'failed'], [2, 500, 'failed'], [3, 200, 'succeeded']]);
       expect(attempts[0]?.next_retry_in_ms).toBe(20);
       const res = await fetch(`${t.sandbox.url}/_sandbox/deliveries?event=${event.id}`);
-      const body = await res.json();
+      const body = await jsonOf(res);
       expect(body.data).toHaveLength(3);
       expect(body.pending).toBe(0);
       expect((await stripe.events.retrieve(event.id)).pending_webhooks).toBe(0);
@@ -145,7 +145,7 @@ describe('waiting for deliveries', () => {
       await t.sandbox.waitForDeliveries();
       expect(t.sandbox.deliveries({ eventType: 'customer.created' }).filter((d) => d.url === receiver.url)).toHaveLength(4);
       const settle = await fetch(`${t.sandbox.url}/_sandbox/deliveries/settle`, { method: 'POST', body: '{}' });
-      expect(await settle.json()).toEqual({ pending: 0 });
+      expect(await jsonOf(settle)).toEqual({ pending: 0 });
     } finally {
       await receiver.close();
     }
