@@ -62,8 +62,10 @@ describe('payment methods', () => {
     expect(detached.customer).toBeNull();
     expect((await stripe.customers.retrieve(customer.id) as Stripe.Customer).invoice_settings.default_payment_method).toBeNull();
     expect((await stripe.paymentMethods.retrieve(mc.id)).customer).toBe(customer.id);
+    const named = await stripe.paymentMethods.update(mc.id, { billing_details: { name: 'Card Holder' }, metadata: { label: 'work' } });
+    expect(named).toMatchObject({ billing_details: { name: 'Card Holder' }, metadata: { label: 'work' } });
     await expect(stripe.paymentMethods.detach(visa.id)).rejects.toMatchObject({ statusCode: 400 });
-    expect(await eventTypes(stripe)).toEqual(['customer.created', 'payment_method.attached', 'payment_method.attached', 'customer.updated', 'payment_method.detached', 'customer.updated']);
+    expect(await eventTypes(stripe)).toEqual(['customer.created', 'payment_method.attached', 'payment_method.attached', 'customer.updated', 'payment_method.detached', 'customer.updated', 'payment_method.updated']);
   });
 
   it('declines attaching pm_card_visa_chargeDeclined (and its alias) with a card error', async () => {

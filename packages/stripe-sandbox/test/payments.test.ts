@@ -45,7 +45,8 @@ describe('refunds', () => {
     await expect(stripe.refunds.create({ charge: charge.id })).rejects.toMatchObject({ statusCode: 400, code: 'charge_already_refunded' });
     expect((await stripe.refunds.list({ charge: charge.id })).data).toHaveLength(2);
     expect(await stripe.refunds.retrieve(partial.id)).toMatchObject({ amount: 1500 });
-    expect((await eventTypes(stripe)).filter((e) => e.startsWith('refund') || e === 'charge.refunded')).toEqual(['refund.created', 'charge.refunded', 'refund.created', 'charge.refunded']);
+    expect((await stripe.refunds.update(partial.id, { metadata: { ticket: '', note: 'done' } })).metadata).toEqual({ note: 'done' });
+    expect((await eventTypes(stripe)).filter((e) => e.startsWith('refund') || e === 'charge.refunded')).toEqual(['refund.created', 'charge.refunded', 'refund.created', 'charge.refunded', 'refund.updated']);
     await expect(stripe.refunds.create({})).rejects.toMatchObject({ statusCode: 400 });
     await expect(stripe.refunds.create({ charge: 'ch_nope' })).rejects.toMatchObject({ statusCode: 404 });
   });

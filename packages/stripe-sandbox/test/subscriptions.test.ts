@@ -157,6 +157,9 @@ describe('invoices', () => {
     const uncollectible = await stripe.invoices.markUncollectible(open2.latest_invoice as string);
     expect(uncollectible.status).toBe('uncollectible');
     expect((await stripe.invoices.list({ status: 'paid' })).data).toHaveLength(1);
+    const noted = await stripe.invoices.update(paid.latest_invoice as string, { metadata: { order: 'o_7' }, description: 'Thanks' });
+    expect(noted).toMatchObject({ metadata: { order: 'o_7' }, description: 'Thanks' });
+    await expect(stripe.invoices.retrieve('in_nope')).rejects.toMatchObject({ statusCode: 404 });
     const lines = await stripe.invoices.listLineItems(paid.latest_invoice as string);
     expect(lines.data[0]?.pricing?.price_details?.price).toBe(price.id);
     expect(await eventTypes(stripe, { type: 'invoice.voided' })).toHaveLength(1);

@@ -19,6 +19,8 @@ interface KeyRecord {
 }
 
 const TTL_MS = 24 * 3600 * 1000;
+/** Beyond this many keys the oldest are forgotten first (the SDK keys every POST). */
+const MAX_KEYS = 50_000;
 
 /** A stable string for a decoded request: method, path and parameters with sorted keys. */
 export function fingerprint(method: string, path: string, params: unknown): string {
@@ -55,6 +57,10 @@ export class IdempotencyStore {
     }
     this.records.set(id, { fingerprint: print, savedAtMs: this.now(), response: null });
     if (++this.inserts % 1000 === 0) this.sweep();
+    if (this.records.size > MAX_KEYS) {
+      const oldest = this.records.keys().next().value;
+      if (oldest !== undefined) this.records.delete(oldest);
+    }
     return null;
   }
 

@@ -9,7 +9,6 @@ import { EVENT_TYPES } from '../core/event-types.ts';
 import { LIST, array, boolean, ignored, mergeMetadata, metadata, range, string } from '../core/params.ts';
 import { createdFilter, listResponse, mustGet, route, type Route } from '../core/router.ts';
 import type { Ctx } from '../core/runtime.ts';
-import { API_VERSION } from '../core/runtime.ts';
 
 const KNOWN_EVENTS = new Set<string>(EVENT_TYPES);
 
@@ -53,7 +52,7 @@ export const webhookRoutes: Route[] = [
       id: ctx.id('webhookEndpoint'),
       object: 'webhook_endpoint',
       api_version: p.api_version ?? null,
-      application: p.connect ? (ctx.rt.accounts.get(ctx.account)?.clientId ?? null) : null,
+      application: null,
       created: ctx.now,
       description: p.description ?? null,
       enabled_events: checkEvents(p.enabled_events),
@@ -114,4 +113,3 @@ export const webhookRoutes: Route[] = [
   }),
 ];
 
-export { API_VERSION };
