@@ -22,6 +22,7 @@ import { portalPages } from './pages/portal-page.ts';
 import { runDue } from './resources/billing-cycle.ts';
 import { catalogRoutes } from './resources/catalog.ts';
 import { checkoutRoutes } from './resources/checkout-routes.ts';
+import { expireDueSessions } from './resources/checkout.ts';
 import { clockRoutes, pendingAdvances } from './resources/clocks.ts';
 import { clientIdFor, connectRoutes, createConnectedAccount, type NewConnectedAccount } from './resources/connect.ts';
 import { customerRoutes } from './resources/customers.ts';
@@ -113,6 +114,7 @@ export async function launch(opts: SandboxOptions = {}): Promise<Started> {
   });
   rt.processDue = (account, clock, until) => {
     runDue(rt, account, clock, until);
+    if (clock === null) expireDueSessions(rt);
   };
   const persistence = opts.dataFile ? new Persistence(opts.dataFile, rt, opts.persistDebounceMs ?? 100) : null;
   if (persistence) {

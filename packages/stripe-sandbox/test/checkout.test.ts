@@ -186,6 +186,14 @@ describe('expiring and listing', () => {
     expect((await stripe.events.list({ type: 'checkout.session.expired' })).data).toHaveLength(1);
   });
 
+  it('expires a session on its own once the sandbox clock passes expires_at', async () => {
+    const stripe = t.stripe();
+    const { session } = await subscriptionSession(stripe);
+    t.sandbox.clock.advance(DAY + 60);
+    expect((await stripe.events.list({ type: 'checkout.session.expired' })).data.map((e) => (e.data.object as Stripe.Checkout.Session).id)).toEqual([session.id]);
+    expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe('expired');
+  });
+
   it('lists sessions by status, customer and subscription', async () => {
     const stripe = t.stripe();
     const { session: a } = await subscriptionSession(stripe);

@@ -157,6 +157,9 @@ describe('invoices', () => {
     const uncollectible = await stripe.invoices.markUncollectible(open2.latest_invoice as string);
     expect(uncollectible.status).toBe('uncollectible');
     expect((await stripe.invoices.list({ status: 'paid' })).data).toHaveLength(1);
+    const withSub = await stripe.invoices.retrieve(paid.latest_invoice as string, { expand: ['parent.subscription_details.subscription', 'customer'] });
+    expect((withSub.parent?.subscription_details?.subscription as Stripe.Subscription).id).toBe(paid.id);
+    expect((withSub.customer as Stripe.Customer).email).toBe(good.email);
     const noted = await stripe.invoices.update(paid.latest_invoice as string, { metadata: { order: 'o_7' }, description: 'Thanks' });
     expect(noted).toMatchObject({ metadata: { order: 'o_7' }, description: 'Thanks' });
     await expect(stripe.invoices.retrieve('in_nope')).rejects.toMatchObject({ statusCode: 404 });

@@ -104,10 +104,9 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function errorResponse(err: unknown, rt: Runtime): { status: number; body: unknown; headers: Record<string, string>; save: boolean } {
+function errorResponse(err: unknown): { status: number; body: unknown; headers: Record<string, string>; save: boolean } {
   if (err instanceof StripeApiError) return { status: err.status, body: { error: err.body }, headers: err.headers, save: err.saveIdempotent };
   if (err instanceof OAuthError) return { status: err.status, body: { error: err.error, error_description: err.message }, headers: {}, save: false };
-  void rt;
   const crash = apiError(500, `An unexpected error occurred in the Stripe sandbox: ${err instanceof Error ? err.message : String(err)}`);
   return { status: 500, body: { error: crash.body }, headers: {}, save: false };
 }
@@ -171,7 +170,7 @@ export async function handleApi(rt: Runtime, router: Router, req: HttpRequest, o
         // the original error is what the client needs to see
       }
     }
-    const { status, body, headers, save } = errorResponse(err, rt);
+    const { status, body, headers, save } = errorResponse(err);
     const response = json(status, body, { ...baseHeaders, ...headers });
     if (idemStarted && idemKey && account) rt.idempotency.finish(account, idemKey, save && status < 500 ? { status, headers: response.headers, body: response.body } : null);
     return finish(response);

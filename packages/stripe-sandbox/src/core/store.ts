@@ -92,6 +92,8 @@ const INDEXES: IndexDefs = {
     customer: (o) => idOf(o.customer as string),
     payment_intent: (o) => idOf(o.payment_intent as string),
     subscription: (o) => idOf(o.subscription as string),
+    /** open sessions, so expiry does not scan completed ones */
+    open: (o) => (o.status === 'open' ? 'open' : null),
   },
   event: { type: (o) => o.type },
 };

@@ -9,7 +9,7 @@ import type Stripe from 'stripe';
 import { DAY } from '../core/clock.ts';
 import { invalidRequest } from '../core/errors.ts';
 import { registerIncludable, registerRenderer } from '../core/render.ts';
-import type { Ctx } from '../core/runtime.ts';
+import type { Ctx, Runtime } from '../core/runtime.ts';
 import type { Entry } from '../core/store.ts';
 import { attachPaymentMethod, createFromTestCard, declineMessage, testCard } from './cards.ts';
 import { createCustomer } from './customers.ts';
@@ -182,6 +182,18 @@ export function createSession(ctx: Ctx, input: NewSession): Entry<'checkout.sess
 /** An open session past `expires_at` expires (`checkout.session.expired`). */
 export function expireIfDue(ctx: Ctx, session: Entry<'checkout.session'>): void {
   if (session.obj.status === 'open' && session.obj.expires_at <= ctx.rt.clock.now()) expireSession(ctx, session);
+}
+
+/** Expire every open session past its `expires_at` (run as the sandbox clock moves). */
+export function expireDueSessions(rt: Runtime): void {
+  const now = rt.clock.now();
+  for (const account of rt.store.accountsWith('checkout.session')) {
+    const due = rt.store.byIndex('checkout.session', account, 'open', 'open').filter((s) => s.obj.expires_at <= now);
+    if (due.length === 0) continue;
+    const ctx = rt.ctx(account);
+    for (const session of due) expireSession(ctx, session);
+    ctx.commit();
+  }
 }
 
 export function expireSession(ctx: Ctx, session: Entry<'checkout.session'>): void {
