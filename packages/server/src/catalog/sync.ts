@@ -77,26 +77,28 @@ export function createCatalogSync(deps: { db: Db; clock: Clock; logger: Logger; 
       await withTenant(db, tenantId, async (tx) => {
         const current = await productRepository.findById(tx, tenantId, id);
         await syncRepository.markSynced(tx, tenantId, mode, 'product', id, { stripeId, version: product.version, currentVersion: current?.version ?? product.version, at: clock.now() });
-        // Prices wait for their product's first sync: queue the ones that were waiting.
+        // First time in this account: now its prices can follow (enqueueAll held them back).
         if (!state?.stripe_id) {
           for (const price of await priceRepository.list(tx, tenantId, { includeArchived: true, productId: id })) {
-            const priceState = await syncRepository.find(tx, tenantId, mode, 'price', price.id);
-            if (!priceState?.stripe_id) await enqueueOne(tx, tenantId, mode, 'price', price.id);
+            await enqueueOne(tx, tenantId, mode, 'price', price.id);
           }
         }
       });
       return;
     }
 
-    const [price, state, productState] = await withTenant(db, tenantId, async (tx) => {
-      const row = await priceRepository.findById(tx, tenantId, id);
-      return [row, await syncRepository.find(tx, tenantId, mode, 'price', id), row ? await syncRepository.find(tx, tenantId, mode, 'product', row.product_id) : undefined] as const;
-    });
+    const readPrice = () =>
+      withTenant(db, tenantId, async (tx) => {
+        const row = await priceRepository.findById(tx, tenantId, id);
+        return [row, await syncRepository.find(tx, tenantId, mode, 'price', id), row ? await syncRepository.find(tx, tenantId, mode, 'product', row.product_id) : undefined] as const;
+      });
+    let [price, state, productState] = await readPrice();
     if (!price) return;
     if (!productState?.stripe_id) {
-      // The product's own job queues this price again once the product exists in Stripe.
-      await withTenant(db, tenantId, (tx) => enqueueOne(tx, tenantId, mode, 'product', price.product_id));
-      return;
+      // The product is not in Stripe yet: push it first (its own job, if running too, uses the same idempotency key).
+      await run(tenantId, { mode, type: 'product', id: price.product_id }, job);
+      [price, state, productState] = await readPrice();
+      if (!price || !productState?.stripe_id) throw new Error('the price’s product could not be synced first');
     }
     const result = await pushPrice(
       client.stripe,
@@ -129,12 +131,20 @@ export function createCatalogSync(deps: { db: Db; clock: Clock; logger: Logger; 
       for (const mode of modes ?? (await connectedModes(tx, tenantId))) await enqueueOne(tx, tenantId, mode, type, id);
     },
 
-    /** Queues every product and price for `mode` (connecting a key, or POST /v1/catalog/sync). */
+    /**
+     * Queues every product and price for `mode` (connecting a key, or POST
+     * /v1/catalog/sync). Prices of products not yet in that Stripe account are
+     * marked pending now and queued by their product's job once it exists.
+     */
     async enqueueAll(tx: Queryable, tenantId: string, mode: Mode): Promise<number> {
       const products = await productRepository.list(tx, tenantId, true);
       for (const p of products) await enqueueOne(tx, tenantId, mode, 'product', p.id);
+      const inStripe = new Set((await syncRepository.list(tx, tenantId)).filter((r) => r.mode === mode && r.object_type === 'product' && r.stripe_id).map((r) => r.object_id));
       const prices = await priceRepository.list(tx, tenantId, { includeArchived: true });
-      for (const p of prices) await enqueueOne(tx, tenantId, mode, 'price', p.id);
+      for (const p of prices) {
+        if (inStripe.has(p.product_id)) await enqueueOne(tx, tenantId, mode, 'price', p.id);
+        else await syncRepository.markPending(tx, tenantId, mode, 'price', p.id, clock.now());
+      }
       return products.length + prices.length;
     },
 

@@ -41,8 +41,11 @@ async function wrapPglite(pglite: PGlite): Promise<Db & { dumpSnapshot(): Promis
     kind: 'pglite',
     query: direct.query,
     exec: direct.exec,
-    transaction(fn) {
-      return pglite.transaction((tx) => fn(wrap(tx)));
+    transaction(fn, preamble) {
+      return pglite.transaction(async (tx) => {
+        if (preamble) await tx.exec(preamble);
+        return fn(wrap(tx));
+      });
     },
     session(fn) {
       // PGlite has a single connection, so session-level advisory locks do not

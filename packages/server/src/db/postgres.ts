@@ -46,10 +46,10 @@ export function openPostgres(options: PostgresOptions): Db {
     kind: 'postgres',
     query: direct.query,
     exec: direct.exec,
-    async transaction(fn) {
+    async transaction(fn, preamble) {
       const client = await pool.connect();
       try {
-        await client.query('BEGIN');
+        await client.query(preamble ? `BEGIN; ${preamble}` : 'BEGIN');
         const result = await fn(wrap(client));
         await client.query('COMMIT');
         return result;

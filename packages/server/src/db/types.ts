@@ -20,8 +20,12 @@ export interface Queryable {
 
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
-  /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction: committed if it resolves, rolled back if it
+   * throws. `preamble` is parameterless SQL run first, sent together with
+   * BEGIN in one round trip where the driver allows it.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, preamble?: string): Promise<T>;
   /** Runs `fn` on one dedicated connection (for session-level advisory locks). */
   session<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
   /**

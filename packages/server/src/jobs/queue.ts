@@ -5,11 +5,12 @@
  * workers over the same table: jobs are claimed with SKIP LOCKED under a lease,
  * retried with exponential backoff, and end `failed` with their last error.
  * Handlers must be idempotent: a job whose worker died mid-way runs again.
+ * Claiming and finishing are single autocommit statements on the platform
+ * `jobs` table; handlers open their own tenant-scoped transactions.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Db, Queryable } from '../db/types.ts';
-import { withSystem } from '../db/scope.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../log/logger.ts';
@@ -143,9 +144,7 @@ export class JobRunner {
   private claim(limit: number): Promise<JobRow[]> {
     const queues = this.queues;
     if (!queues.length) return Promise.resolve([]);
-    return withSystem(this.options.db, (tx) =>
-      jobRepository.claim(tx, queues, this.workerId, this.options.clock.now(), this.options.leaseMs ?? 60_000, limit),
-    );
+    return jobRepository.claim(this.options.db, queues, this.workerId, this.options.clock.now(), this.options.leaseMs ?? 60_000, limit);
   }
 
   private async execute(job: JobRow): Promise<void> {
@@ -156,14 +155,14 @@ export class JobRunner {
     try {
       if (!handler) throw new Error(`no handler for queue ${job.queue}`);
       await handler.handle(job);
-      await withSystem(db, (tx) => jobRepository.complete(tx, job.id, this.workerId, clock.now()));
+      await jobRepository.complete(db, job.id, this.workerId, clock.now());
       count('done');
     } catch (err) {
       const message = redactText(err instanceof Error ? err.message : String(err));
       const permanent = handler?.isPermanent?.(err) ?? false;
       const delay = (handler?.backoff ?? defaultBackoff)(job.attempts);
       const retryAt = permanent ? null : new Date(clock.now().getTime() + delay);
-      const outcome = await withSystem(db, (tx) => jobRepository.fail(tx, job.id, this.workerId, message, clock.now(), retryAt)).catch(() => 'lost' as const);
+      const outcome = await jobRepository.fail(db, job.id, this.workerId, message, clock.now(), retryAt).catch(() => 'lost' as const);
       count(outcome);
       logger[outcome === 'failed' ? 'error' : 'warn'](
         { queue: job.queue, jobId: job.id, tenantId: job.tenant_id, attempt: job.attempts, outcome, retryAt },
@@ -181,9 +180,7 @@ export class JobRunner {
     const max = options.maxJobs ?? 10_000;
     while (ran < max) {
       const queues = options.queues ?? this.queues;
-      const jobs = await withSystem(this.options.db, (tx) =>
-        jobRepository.claim(tx, queues, this.workerId, this.options.clock.now(), this.options.leaseMs ?? 60_000, 1),
-      );
+      const jobs = await jobRepository.claim(this.options.db, queues, this.workerId, this.options.clock.now(), this.options.leaseMs ?? 60_000, 1);
       const job = jobs[0];
       if (!job) return ran;
       await this.execute(job);
