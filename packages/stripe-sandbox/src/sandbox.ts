@@ -27,6 +27,7 @@ import { clockRoutes, pendingAdvances } from './resources/clocks.ts';
 import { clientIdFor, connectRoutes, createConnectedAccount, type NewConnectedAccount } from './resources/connect.ts';
 import { customerRoutes } from './resources/customers.ts';
 import { disputeRoutes } from './resources/disputes.ts';
+import { entitlementRoutes } from './resources/entitlements.ts';
 import { invoiceRoutes } from './resources/invoice-routes.ts';
 import { paymentRoutes } from './resources/payments.ts';
 import { portalRoutes } from './resources/portal.ts';
@@ -48,6 +49,7 @@ export const API_ROUTES: Route[] = [
   ...webhookRoutes,
   ...clockRoutes,
   ...connectRoutes,
+  ...entitlementRoutes,
 ];
 
 const PAGES: PageRoute[] = [...checkoutPages, ...portalPages, ...oauthPages, ...miscPages];

@@ -170,3 +170,45 @@ describe('invoices', () => {
     expect(await eventTypes(stripe, { type: 'payment_intent.*' })).toContain('payment_intent.canceled');
   });
 });
+
+describe('subscription items and entitlements', () => {
+  it('lists and retrieves subscription items', async () => {
+    const stripe = t.stripe();
+    const customer = await customerWith(stripe);
+    const a = await monthlyPrice(stripe, 100);
+    const b = await stripe.prices.create({ product: a.product as string, unit_amount: 200, currency: 'usd', recurring: { interval: 'month' } });
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: a.id }, { price: b.id, quantity: 2 }] });
+    const items = await stripe.subscriptionItems.list({ subscription: sub.id });
+    expect(items.data.map((i) => [i.price.id, i.quantity])).toEqual([[a.id, 1], [b.id, 2]]);
+    expect((await stripe.subscriptionItems.retrieve(items.data[1]?.id as string)).price.id).toBe(b.id);
+    await expect(stripe.subscriptionItems.retrieve('si_nope')).rejects.toMatchObject({ statusCode: 404 });
+    expect((await stripe.subscriptions.retrieve(sub.id, { expand: ['latest_invoice'] }).then((s) => s.latest_invoice as Stripe.Invoice)).total).toBe(500);
+  });
+
+  it('grants the features of subscribed products and announces changes', async () => {
+    const stripe = t.stripe();
+    const seats = await stripe.entitlements.features.create({ name: 'Seats', lookup_key: 'seats' });
+    const sso = await stripe.entitlements.features.create({ name: 'SSO', lookup_key: 'sso' });
+    await expect(stripe.entitlements.features.create({ name: 'Again', lookup_key: 'seats' })).rejects.toMatchObject({ statusCode: 400 });
+    const price = await monthlyPrice(stripe);
+    await stripe.products.createFeature(price.product as string, { entitlement_feature: seats.id });
+    const ssoLink = await stripe.products.createFeature(price.product as string, { entitlement_feature: sso.id });
+    expect((await stripe.products.listFeatures(price.product as string)).data).toHaveLength(2);
+    const customer = await customerWith(stripe);
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+    const active = await stripe.entitlements.activeEntitlements.list({ customer: customer.id });
+    expect(active.data.map((e) => e.lookup_key)).toEqual(['seats', 'sso']);
+    const announced = (await stripe.events.list({ type: 'entitlements.active_entitlement_summary.updated' })).data;
+    expect(announced).toHaveLength(1);
+    expect(announced[0]?.data.object).toMatchObject({ object: 'entitlements.active_entitlement_summary', customer: customer.id });
+    await stripe.products.deleteFeature(price.product as string, ssoLink.id);
+    await stripe.subscriptions.cancel(sub.id);
+    expect((await stripe.entitlements.activeEntitlements.list({ customer: customer.id })).data).toEqual([]);
+    const after = (await stripe.events.list({ type: 'entitlements.active_entitlement_summary.updated' })).data;
+    expect(after).toHaveLength(2);
+    expect((after[0]?.data.object as Stripe.Entitlements.ActiveEntitlementSummary).entitlements.data).toEqual([]);
+    const noFeatures = await customerWith(stripe);
+    await stripe.subscriptions.create({ customer: noFeatures.id, items: [{ price: (await monthlyPrice(stripe)).id }] });
+    expect((await stripe.events.list({ type: 'entitlements.active_entitlement_summary.updated' })).data).toHaveLength(2);
+  });
+});

@@ -125,7 +125,11 @@ export async function handleApi(rt: Runtime, router: Router, req: HttpRequest, o
   let afterFault: number | null = null;
 
   const finish = (response: HttpResponse): HttpResponse => {
-    onResponse?.({ method, path, route: routeTemplate, status: response.status, body: response.body, requestId, account });
+    try {
+      onResponse?.({ method, path, route: routeTemplate, status: response.status, body: response.body, requestId, account });
+    } catch {
+      // an observer's failure must not change what the client gets
+    }
     return response;
   };
 

@@ -31,6 +31,8 @@ export const ID_FORMATS = {
   testClock: ['clock_', 24],
   portalConfiguration: ['bpc_', 24],
   portalSession: ['bps_', 24],
+  feature: ['feat_', 24],
+  productFeature: ['prodft_', 24],
   account: ['acct_', 16],
   request: ['req_', 14],
   oauthCode: ['ac_', 32],

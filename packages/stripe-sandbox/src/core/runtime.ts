@@ -36,6 +36,15 @@ export interface RuntimeOptions {
   settings?: Partial<SandboxSettings>;
 }
 
+/** Runs when an operation commits, before its events are recorded; may emit more. */
+export type CommitHook = (ctx: Ctx, events: readonly { type: string; object: Json }[]) => void;
+
+const commitHooks: CommitHook[] = [];
+
+export function registerCommitHook(hook: CommitHook): void {
+  commitHooks.push(hook);
+}
+
 interface PendingEvent {
   type: Stripe.Event.Type;
   object: Json;
@@ -156,6 +165,8 @@ export class Ctx {
   /** Record the events and queue their deliveries. Safe to call more than once. */
   commit(): string[] {
     while (this.deferred.length > 0) (this.deferred.shift() as () => void)();
+    const emitted = this.events.filter((e): e is PendingEvent => e !== null);
+    if (emitted.length > 0) for (const hook of commitHooks) hook(this, emitted);
     const pending = this.events.splice(0).filter((e): e is PendingEvent => e !== null);
     return pending.map((p) => this.rt.recordEvent(this.account, p, this.request));
   }

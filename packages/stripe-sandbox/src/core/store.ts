@@ -27,6 +27,8 @@ export interface KindMap {
   'test_helpers.test_clock': Stripe.TestHelpers.TestClock;
   'billing_portal.configuration': Stripe.BillingPortal.Configuration;
   'billing_portal.session': Stripe.BillingPortal.Session;
+  'entitlements.feature': Stripe.Entitlements.Feature;
+  product_feature: Stripe.ProductFeature;
 }
 export type Kind = keyof KindMap;
 
@@ -44,6 +46,10 @@ export interface EntryMeta {
   retries?: number;
   /** checkout.session: the creation options used when it is paid (subscription_data, …). */
   sessionOptions?: Record<string, unknown>;
+  /** product_feature: the product it is attached to. */
+  product?: string;
+  /** customer: lookup keys of its active entitlements when last announced. */
+  entitlements?: string[];
 }
 
 export interface Entry<K extends Kind = Kind> {
@@ -59,7 +65,7 @@ export interface Entry<K extends Kind = Kind> {
 }
 
 type IndexValue = string | null | undefined | readonly (string | null | undefined)[];
-type IndexDefs = { [K in Kind]?: Record<string, (o: KindMap[K]) => IndexValue> };
+type IndexDefs = { [K in Kind]?: Record<string, (o: KindMap[K], meta: EntryMeta) => IndexValue> };
 
 function idOf(v: string | { id: string } | null | undefined): string | null {
   if (v === null || v === undefined) return null;
@@ -73,6 +79,7 @@ const INDEXES: IndexDefs = {
   subscription: {
     customer: (o) => idOf(o.customer as string),
     price: (o) => o.items.data.map((i) => i.price.id),
+    item: (o) => o.items.data.map((i) => i.id),
     /** live subscriptions by the clock that drives them ('sandbox' or a test clock id) */
     domain: (o) => (o.status === 'canceled' || o.status === 'incomplete_expired' ? null : ((o.test_clock as string | null) ?? 'sandbox')),
   },
@@ -96,6 +103,8 @@ const INDEXES: IndexDefs = {
     open: (o) => (o.status === 'open' ? 'open' : null),
   },
   event: { type: (o) => o.type },
+  'entitlements.feature': { lookup_key: (o) => o.lookup_key },
+  product_feature: { product: (_o, meta) => meta.product },
 };
 
 export interface PageOptions {
@@ -255,11 +264,11 @@ export class Store {
   }
 
   private reindex(entry: Entry): void {
-    const defs = INDEXES[entry.kind] as Record<string, (o: unknown) => IndexValue> | undefined;
+    const defs = INDEXES[entry.kind] as Record<string, (o: unknown, meta: EntryMeta) => IndexValue> | undefined;
     if (!defs) return;
     const next: string[] = [];
     for (const [name, fn] of Object.entries(defs)) {
-      const value = fn(entry.obj);
+      const value = fn(entry.obj, entry.meta);
       const values = Array.isArray(value) ? value : [value];
       for (const v of new Set(values)) {
         if (v !== null && v !== undefined && v !== '') next.push(`${entry.account}|${entry.kind}|${name}|${v}`);

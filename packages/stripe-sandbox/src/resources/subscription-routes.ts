@@ -234,6 +234,22 @@ export const subscriptionRoutes: Route[] = [
     cancelSubscriptionNow(ctx, sub, 'cancellation_requested', d?.comment);
     return ctx.render(sub);
   }),
+  route('GET', '/v1/subscription_items', { ...LIST, subscription: string().req() }, (req) => {
+    const sub = mustGet(req, 'subscription', req.params.subscription, 'subscription', 'subscription');
+    const view = req.ctx.render(sub) as unknown as Stripe.Subscription;
+    const items = view.items.data;
+    const limit = req.params.limit ?? 10;
+    const start = req.params.starting_after ? items.findIndex((i) => i.id === req.params.starting_after) + 1 : 0;
+    return { object: 'list', data: items.slice(start, start + limit), has_more: start + limit < items.length, url: '/v1/subscription_items' };
+  }),
+  route('GET', '/v1/subscription_items/:id', {}, (req) => {
+    const id = req.path.id as string;
+    for (const sub of req.rt.store.byIndex('subscription', req.account, 'item', id)) {
+      const item = (req.ctx.render(sub) as unknown as Stripe.Subscription).items.data.find((i) => i.id === id);
+      if (item) return item;
+    }
+    throw invalidRequest(`No such subscription item: '${id}'`, { code: 'resource_missing', param: 'id', status: 404 });
+  }),
   route('GET', '/v1/subscriptions', { ...LIST, customer: string(), price: string(), status: oneOf(STATUSES), created: range(), test_clock: string(), collection_method: oneOf(['charge_automatically', 'send_invoice']), current_period_end: ignored(), current_period_start: ignored(), automatic_tax: ignored() }, (req) => {
     const { customer, price, status, test_clock: clock, collection_method: method } = req.params;
     const store = req.rt.store;
