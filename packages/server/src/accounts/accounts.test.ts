@@ -161,4 +161,15 @@ describe('accounts', () => {
     expect(res.statusCode).toBe(409);
     expect(res.json().error.code).toBe('email_taken');
   });
+
+  it('TOLLGATE_DISABLE_AUTH (development only) lets console requests act as the first platform admin', async () => {
+    t = await createTestApp({ env: { TOLLGATE_DISABLE_AUTH: 'true' } });
+    expect((await t.app.inject({ method: 'GET', url: '/api/me' })).statusCode).toBe(401); // nobody to act as yet
+    const owner = await signUp(t.app, { email: 'owner@acme.test', password: PASSWORD });
+    const me = await t.app.inject({ method: 'GET', url: '/api/me' });
+    expect(me.json().user).toMatchObject({ id: owner.userId, is_platform_admin: true });
+    expect((await t.app.inject({ method: 'GET', url: '/api/members' })).statusCode).toBe(200);
+    // API routes still need a key or a session of their own: the switch is for the console only.
+    expect((await t.app.inject({ method: 'GET', url: '/v1/api_keys', headers: { authorization: 'Bearer nope' } })).statusCode).toBe(401);
+  });
 });
