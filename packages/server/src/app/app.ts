@@ -17,6 +17,8 @@ import { tenantRoutes } from '../tenants/routes.ts';
 import { providerRoutes } from '../providers/routes.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
 import { catalogSyncRoutes } from '../catalog/sync-routes.ts';
+import { webhookRoutes } from '../webhooks/routes.ts';
+import { billingRoutes } from '../billing/routes.ts';
 import { createServices, type AppDeps, type AppServices } from './services.ts';
 
 /** Fastify's own error codes, mapped to our stable codes. */
@@ -58,13 +60,14 @@ export function buildApp(deps: AppDeps, extraModules: RouteModule[] = []): Built
   });
 
   app.register(cookie);
+  app.register(services.webhooks.plugin); // POST /webhooks/stripe/:endpointId (raw body, own limit)
   // The API speaks JSON only: any other body type is a 415, not a string to misparse.
   app.removeContentTypeParser('text/plain');
 
   const routes: RouteDef[] = [];
   let openapiDoc: unknown;
   const openapi = () => (openapiDoc ??= buildOpenApi(routes, { version: deps.version, serverUrl: config.publicUrl }));
-  const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, providerRoutes, catalogRoutes, catalogSyncRoutes, ...extraModules];
+  const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, providerRoutes, catalogRoutes, catalogSyncRoutes, webhookRoutes, billingRoutes, ...extraModules];
   for (const module of modules) routes.push(...module(services));
 
   const routeDeps = { auth: authenticator(services), disableAuth: config.disableAuth };

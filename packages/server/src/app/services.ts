@@ -17,6 +17,8 @@ import { createProviderService } from '../providers/service.ts';
 import { JobRunner } from '../jobs/queue.ts';
 import { DomainEvents } from '../events/bus.ts';
 import { createCatalog } from '../catalog/index.ts';
+import { createBilling } from '../billing/index.ts';
+import { createWebhooks } from '../webhooks/index.ts';
 
 /** Secrets the server needs at run time (from config, or generated for development). */
 export interface RuntimeSecrets {
@@ -51,6 +53,8 @@ export function createServices(deps: AppDeps) {
     stripeApiBase: config.stripeApiBase,
   });
   const catalog = createCatalog({ db, clock, logger, events, providers, jobs });
+  const billing = createBilling({ events, clock });
+  const webhooks = createWebhooks({ db, clock, logger, metrics, providers, jobs, projector: billing.projector, catalog, config });
   const apiKeys = createApiKeyService({ db, clock, changes });
   const tenants = createTenantService({ clock, apiKeys });
   const accounts = createAccountService({
@@ -71,6 +75,8 @@ export function createServices(deps: AppDeps) {
     jobs,
     providers,
     catalog,
+    billing,
+    webhooks,
     apiKeys,
     tenants,
     accounts,
