@@ -7,7 +7,7 @@
  * one field at a time — everything else must match the spec exactly.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,7 +70,10 @@ function loadSpec(): Schema {
   if (sha256(yaml) !== SPEC_SHA256) throw new Error(`${SPEC_FILE} does not match the sha256 in spec/README.md`);
   const spec = parse(yaml.toString('utf8'), { maxAliasCount: -1 }) as Schema;
   try {
-    writeFileSync(cache, JSON.stringify(spec));
+    // temp file + rename: test files running in parallel never read half a cache
+    const tmp = `${cache}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(spec));
+    renameSync(tmp, cache);
   } catch {
     // caching is only an optimisation
   }
