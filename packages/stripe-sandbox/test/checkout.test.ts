@@ -164,6 +164,21 @@ describe('the hosted page', () => {
     expect((await stripe.customers.list({ email: 'kept@example.com' })).data).toHaveLength(1);
   });
 
+  it('takes inline price_data and product_data', async () => {
+    const stripe = t.stripe();
+    const session = await stripe.checkout.sessions.create({
+      mode: 'subscription',
+      customer_email: 'inline@example.com',
+      success_url: 'https://app.example/ok',
+      line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: 1234, recurring: { interval: 'year' }, product_data: { name: 'Inline plan' } } }],
+    });
+    expect(session.amount_total).toBe(1234);
+    expect(await (await fetch(session.url as string)).text()).toContain('Inline plan');
+    expect((await payCheckout(session)).status).toBe(303);
+    const sub = (await stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription'] })).subscription as Stripe.Subscription;
+    expect(sub.items.data[0]?.price).toMatchObject({ unit_amount: 1234, active: false, recurring: { interval: 'year' } });
+  });
+
   it('asks for an email when the session has no customer', async () => {
     const stripe = t.stripe();
     const { session } = await subscriptionSession(stripe, { customer_email: undefined });

@@ -120,6 +120,17 @@ describe('updating and canceling', () => {
     expect((await stripe.subscriptions.retrieve(sub.id)).items.data).toHaveLength(1);
   });
 
+  it('keeps an archived price on an existing subscription but refuses it for new items', async () => {
+    const stripe = t.stripe();
+    const customer = await customerWith(stripe);
+    const price = await monthlyPrice(stripe);
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+    await stripe.prices.update(price.id, { active: false });
+    expect((await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true })).cancel_at_period_end).toBe(true);
+    await expect(stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] })).rejects.toMatchObject({ statusCode: 400, param: 'items[0][price]' });
+    await expect(stripe.subscriptions.update(sub.id, { items: [{ price: price.id }] })).rejects.toMatchObject({ statusCode: 400 });
+  });
+
   it('cancels now, refuses a second cancel, and lists by status', async () => {
     const stripe = t.stripe();
     const customer = await customerWith(stripe);

@@ -91,6 +91,7 @@ function create(req: ApiRequest<any>): unknown {
   if (!p.line_items || p.line_items.length === 0) throw invalidRequest(`Missing required param: line_items.`, { param: 'line_items', code: 'parameter_missing', saveIdempotent: false });
   if (p.customer && p.customer_email) throw invalidRequest('You may only specify one of these parameters: customer, customer_email.', { param: 'customer_email', saveIdempotent: false });
   const customer = p.customer ? getCustomer(req, p.customer) : null;
+  const inline = new Set<string>();
   const lines: LineInput[] = (p.line_items as any[]).map((li, i) => {
     if (li.price && li.price_data) throw invalidRequest(`You may only specify one of these parameters: price, price_data.`, { param: `line_items[${i}][price]`, saveIdempotent: false });
     if (li.quantity === undefined || li.quantity === null) throw invalidRequest(`Quantity is required. Add \`quantity\` to \`line_items[${i}]\``, { param: `line_items[${i}][quantity]`, code: 'parameter_missing', saveIdempotent: false });
@@ -107,9 +108,11 @@ function create(req: ApiRequest<any>): unknown {
       });
       product = made.id;
     } else throw invalidRequest(`Missing required param: line_items[${i}][price_data][product].`, { param: `line_items[${i}][price_data][product]`, code: 'parameter_missing', saveIdempotent: false });
-    return { price: createPrice(ctx, { ...d, product, active: false }), quantity: li.quantity };
+    const price = createPrice(ctx, { ...d, product, active: false });
+    inline.add(price.id);
+    return { price, quantity: li.quantity };
   });
-  checkLines(p.mode, lines.map((l) => ({ ...l, price: { ...l.price, obj: { ...l.price.obj, active: true } } })));
+  checkLines(p.mode, lines, inline);
   if (p.expires_at !== undefined && p.expires_at !== null && (p.expires_at < ctx.now + 1800 || p.expires_at > ctx.now + 86400)) {
     throw invalidRequest('The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.', { param: 'expires_at', saveIdempotent: false });
   }

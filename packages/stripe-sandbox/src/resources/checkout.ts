@@ -91,16 +91,17 @@ export interface NewSession {
   extras: SessionExtras;
 }
 
-export function checkLines(mode: 'payment' | 'subscription', lines: LineInput[]): void {
+/** Line items must fit the mode and share a currency; `inline` prices (from `price_data`) may be inactive, as Stripe makes them. */
+export function checkLines(mode: 'payment' | 'subscription', lines: LineInput[], inline: ReadonlySet<string> = new Set()): void {
   const prices = lines.map((l) => l.price.obj);
   const currency = prices[0]?.currency;
   prices.forEach((p, i) => {
-    if (!p.active) throw invalidRequest('The price specified is inactive. This field only accepts active prices.', { param: `line_items[${i}][price]` });
+    if (!p.active && !inline.has(p.id)) throw invalidRequest('The price specified is inactive. This field only accepts active prices.', { param: `line_items[${i}][price]` });
     if (p.currency !== currency) throw invalidRequest('All prices must use the same currency.', { param: `line_items[${i}][price]` });
     if (mode === 'payment' && p.recurring) throw invalidRequest('You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.', { param: `line_items[${i}][price]` });
     if (mode === 'subscription' && !p.recurring) throw invalidRequest('The Stripe sandbox supports only recurring prices in `subscription` mode (one-time items on the first invoice are not emulated).', { param: `line_items[${i}][price]` });
   });
-  if (mode === 'subscription') checkItemPrices(prices, (i) => `line_items[${i}][price]`);
+  if (mode === 'subscription') checkItemPrices(prices, (i) => `line_items[${i}][price]`, (i) => !inline.has(prices[i]?.id ?? ''));
 }
 
 export function createSession(ctx: Ctx, input: NewSession): Entry<'checkout.session'> {

@@ -114,6 +114,7 @@ const updateShape = {
 /** The items after applying `items[]` changes, validated before anything is written. */
 function nextItemsAfter(ctx: Ctx, sub: Stripe.Subscription, changes: ItemChange[], prices: Map<number, Entry<'price'>>): Stripe.SubscriptionItem[] {
   let items = sub.items.data.map((it) => ({ ...it }));
+  const added = new Set<string>();
   const period = periodOf(sub);
   changes.forEach((c, i) => {
     const price = prices.get(i);
@@ -123,18 +124,23 @@ function nextItemsAfter(ctx: Ctx, sub: Stripe.Subscription, changes: ItemChange[
       return;
     }
     if (existing) {
-      if (price) {
+      if (price && price.id !== existing.price.id) {
         existing.price = price.obj;
         existing.plan = planOf(price.obj);
+        added.add(existing.id);
       }
       if (c.quantity !== undefined && c.quantity !== null) existing.quantity = c.quantity;
       if (c.metadata !== undefined) existing.metadata = mergeMetadata(existing.metadata, c.metadata);
       return;
     }
-    if (price) items.push(buildItem(ctx, sub.id, { price, quantity: c.quantity ?? 1, metadata: c.metadata ?? null }, period));
+    if (price) {
+      const item = buildItem(ctx, sub.id, { price, quantity: c.quantity ?? 1, metadata: c.metadata ?? null }, period);
+      items.push(item);
+      added.add(item.id);
+    }
   });
   if (items.length === 0) throw invalidRequest('A subscription must have at least one active plan.', { param: 'items' });
-  checkItemPrices(items.map((it) => it.price), (i) => `items[${i}][price]`);
+  checkItemPrices(items.map((it) => it.price), (i) => `items[${i}][price]`, (i) => added.has(items[i]?.id ?? ''));
   return items;
 }
 

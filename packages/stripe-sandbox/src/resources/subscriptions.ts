@@ -111,11 +111,14 @@ export function periodEndAfter(sub: Stripe.Subscription, start: number): number 
   return addInterval(start, r.interval, r.interval_count);
 }
 
-/** Prices on one subscription must be active, recurring, and share currency and interval. */
-export function checkItemPrices(prices: Stripe.Price[], param: (i: number) => string): void {
+/**
+ * Prices on one subscription must be recurring and share currency and interval; the
+ * ones being added must also be active (an item keeps an archived price it already has).
+ */
+export function checkItemPrices(prices: Stripe.Price[], param: (i: number) => string, adding: (i: number) => boolean = () => true): void {
   const first = prices[0];
   prices.forEach((p, i) => {
-    if (!p.active) throw invalidRequest('The price specified is inactive. This field only accepts active prices.', { param: param(i) });
+    if (!p.active && adding(i)) throw invalidRequest('The price specified is inactive. This field only accepts active prices.', { param: param(i) });
     if (!p.recurring) throw invalidRequest('The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.', { param: param(i) });
     if (first && (p.currency !== first.currency || p.recurring.interval !== first.recurring?.interval || p.recurring.interval_count !== first.recurring?.interval_count)) {
       throw invalidRequest('Currency and interval fields must match across all plans on this subscription.', { param: param(i) });
