@@ -9,6 +9,7 @@ import { decodeForm, encodeForm } from '../src/core/form.ts';
 import { array, boolean, integer, metadata, object, oneOf, parseShape, string } from '../src/core/params.ts';
 import { createRandom, shuffle } from '../src/core/prng.ts';
 import { parseSandboxArgs, runSandboxCli, signPayload } from '../src/index.ts';
+import { startValidated } from './helpers.ts';
 
 function thrown(fn: () => unknown): StripeApiError {
   try {
@@ -102,6 +103,22 @@ describe('webhook signatures', () => {
     expect(header).toBe(`t=${t},v1=${createHmac('sha256', secret).update(`${t}.${payload}`).digest('hex')}`);
     expect(new Stripe('sk_test_x').webhooks.constructEvent(payload, header, secret).id).toBe('evt_1');
     expect(() => new Stripe('sk_test_x').webhooks.constructEvent(payload, header, `${secret}x`)).toThrow();
+  });
+});
+
+describe('an injected time source', () => {
+  it('dates every object from it, and the sandbox clock moves on from there', async () => {
+    const base = Date.UTC(2031, 5, 1);
+    const s = await startValidated({ now: () => base });
+    try {
+      const stripe = s.stripe();
+      expect((await stripe.customers.create({})).created).toBe(base / 1000);
+      s.sandbox.clock.advance(3600);
+      expect((await stripe.products.create({ name: 'Later' })).created).toBe(base / 1000 + 3600);
+      s.recorder.assertValid();
+    } finally {
+      await s.sandbox.stop();
+    }
   });
 });
 

@@ -7,7 +7,7 @@
  * `settled()` waits until nothing is queued, in flight or waiting for a retry.
  */
 import { createHmac } from 'node:crypto';
-import type { Faults } from './faults.ts';
+import type { Faults, WebhookDecision } from './faults.ts';
 import { createRandom, deriveSeed, shuffle, type Random } from './prng.ts';
 
 export interface DeliveryJob {
@@ -68,7 +68,7 @@ export class Deliveries {
   readonly log: DeliveryRecord[] = [];
   private readonly opts: DeliveryOptions;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly buffers = new Map<string, DeliveryJob[]>();
+  private readonly buffers = new Map<string, { job: DeliveryJob; decision: WebhookDecision }[]>();
   private readonly random: Random;
   private outstanding = 0;
   private waiters: (() => void)[] = [];
@@ -100,10 +100,10 @@ export class Deliveries {
     if (decision.reorderWindowMs > 0) {
       const buffer = this.buffers.get(job.endpointId);
       if (buffer) {
-        buffer.push(job);
+        buffer.push({ job, decision });
       } else {
-        this.buffers.set(job.endpointId, [job]);
-        this.later(decision.reorderWindowMs + decision.delayMs, () => this.flush(job.endpointId, decision.dropFirst));
+        this.buffers.set(job.endpointId, [{ job, decision }]);
+        this.later(decision.reorderWindowMs + decision.delayMs, () => void this.flush(job.endpointId));
       }
       return;
     }
@@ -148,10 +148,11 @@ export class Deliveries {
     this.timers.add(timer);
   }
 
-  private async flush(endpointId: string, dropFirst: boolean): Promise<void> {
-    const jobs = shuffle(this.buffers.get(endpointId) ?? [], this.random);
+  /** Send what the reorder window collected for an endpoint, one by one in shuffled order. */
+  private async flush(endpointId: string): Promise<void> {
+    const held = shuffle(this.buffers.get(endpointId) ?? [], this.random);
     this.buffers.delete(endpointId);
-    for (const job of jobs) await this.attempt(job, 1, dropFirst, false);
+    for (const { job, decision } of held) await this.attempt(job, 1, decision.dropFirst, decision.duplicate);
   }
 
   private done(): void {
