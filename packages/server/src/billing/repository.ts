@@ -29,7 +29,7 @@ export function tableOf(kind: LedgerKind): string {
 }
 
 /** The columns (other than the key, read_seq, updated_at, deleted) a live record writes. */
-function columnsOf(r: LiveRecord): Record<string, unknown> {
+export function ledgerColumns(r: LiveRecord): Record<string, unknown> {
   switch (r.kind) {
     case 'customer':
       return { email: r.email, name: r.name, metadata: r.metadata, default_payment_method: r.defaultPaymentMethod, created: r.created, deleted_at: null, raw: r.raw };
@@ -229,7 +229,7 @@ export const ledgerRepository = {
   /** Inserts or overwrites the row of a live record, unless a later read is stored. */
   async upsert(tx: Queryable, tenantId: string, mode: Mode, record: LiveRecord, readSeq: bigint | number, at: Date, extra: Record<string, unknown> = {}): Promise<WriteResult> {
     const table = TABLES[record.kind];
-    const cols = { ...columnsOf(record), ...extra };
+    const cols = { ...ledgerColumns(record), ...extra };
     const names = Object.keys(cols);
     const values = names.map((n) => param(n, cols[n]));
     const placeholders = names.map((_, i) => `$${i + 6}`);
