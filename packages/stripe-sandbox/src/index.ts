@@ -104,6 +104,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     reset: () => started.internals.reset(),
     flush: async () => {
       await started.persistence?.flush();
+      if (started.persistence?.lastError) throw started.persistence.lastError;
     },
   };
 }

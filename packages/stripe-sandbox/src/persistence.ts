@@ -25,8 +25,11 @@ export class Persistence {
   private readonly rt: Runtime;
   private readonly debounceMs: number;
   private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> | null = null;
+  /** Writes run one after another on this chain. */
+  private chain: Promise<void> = Promise.resolve();
   private dirty = false;
+  /** The last write's failure, if it failed (the next change retries). */
+  lastError: Error | null = null;
 
   constructor(file: string, rt: Runtime, debounceMs = 100) {
     this.file = file;
@@ -56,21 +59,22 @@ export class Persistence {
     this.timer.unref();
   }
 
-  /** Write now if anything changed, and wait for it. */
-  async flush(): Promise<void> {
+  /** Write now if anything changed, after any write in progress, and wait for it. */
+  flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.writing) await this.writing;
-    if (this.dirty) await this.write();
+    return this.write();
   }
 
-  private async write(): Promise<void> {
-    if (this.writing) {
-      await this.writing;
-      if (!this.dirty) return;
-    }
+  private write(): Promise<void> {
+    this.chain = this.chain.then(() => this.writeIfDirty());
+    return this.chain;
+  }
+
+  private async writeIfDirty(): Promise<void> {
+    if (!this.dirty) return;
     this.dirty = false;
     const state: StateFile = {
       format: 'tollgate-stripe-sandbox',
@@ -81,15 +85,14 @@ export class Persistence {
       accounts: this.rt.accounts.dump(),
     };
     const tmp = `${this.file}.${process.pid}.tmp`;
-    this.writing = (async () => {
+    try {
       mkdirSync(dirname(this.file), { recursive: true });
       await writeFile(tmp, JSON.stringify(state));
       await rename(tmp, this.file);
-    })();
-    try {
-      await this.writing;
-    } finally {
-      this.writing = null;
+      this.lastError = null;
+    } catch (err) {
+      this.dirty = true;
+      this.lastError = err instanceof Error ? err : new Error(String(err));
     }
   }
 }

@@ -217,8 +217,8 @@ export class ResponseRecorder {
       this.failures.push(`${info.method} ${info.path} → ${info.status}: body is not JSON`);
       return;
     }
-    // Stripe's 404 for an unknown URL is not an operation of the spec, but it is still an error object.
-    const result = info.route === null && info.status === 404
+    // An error before any route matched (unknown URL, bad key) is still Stripe's error object.
+    const result = info.route === null && info.status >= 400 && !this.validator.find(info.method, info.path)
       ? this.validator.validate('GET', '/v1/customers', 404, body)
       : this.validator.validate(info.method, info.path, info.status, body);
     if (result.operation) this.seen.add(result.operation);

@@ -26,6 +26,7 @@ describe('dataFile', () => {
     const code = new URL((await postForm(authorize, { decision: 'approve' })).headers.get('location') as string).searchParams.get('code') as string;
     const token = await stripe.oauth.token({ grant_type: 'authorization_code', code });
     const advancedTo = first.sandbox.clock.advance(40 * DAY);
+    const session = await stripe.checkout.sessions.create({ mode: 'subscription', customer: customer.id, line_items: [{ price: price.id, quantity: 1 }], success_url: 'https://app.example/ok' });
     await waitFor(() => existsSync(file), 2000, 'state file');
     first.recorder.assertValid();
     await first.sandbox.stop();
@@ -44,6 +45,9 @@ describe('dataFile', () => {
       expect(second.sandbox.clock.now()).toBeGreaterThanOrEqual(advancedTo);
       const asConnected = second.stripe(token.access_token as string);
       expect((await asConnected.accounts.retrieveCurrent()).id).toBe(token.stripe_user_id);
+      const reopened = await again.checkout.sessions.retrieve(session.id);
+      expect(reopened.url).toBe(`${second.sandbox.url}/checkout/${session.id}`);
+      expect((await fetch(reopened.url as string)).status).toBe(200);
       const newOne = await again.customers.create({ email: 'new@example.com' });
       expect(newOne.created).toBeGreaterThanOrEqual(advancedTo);
       await again.customers.update(customer.id, { name: 'After restart' });

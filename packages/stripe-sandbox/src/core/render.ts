@@ -24,6 +24,8 @@ type Includer = (obj: Json, view: RenderView) => unknown;
 export interface RenderView {
   readonly store: Store;
   readonly account: string;
+  /** Where the sandbox serves now (hosted page URLs follow it across restarts). */
+  readonly baseUrl: string;
   render(entry: Entry): Json;
 }
 
@@ -70,10 +72,11 @@ export function registerIncludable(objectType: string, field: string, fn: Includ
   includables.set(objectType, table);
 }
 
-export function createView(store: Store, account: string): RenderView {
+export function createView(store: Store, account: string, baseUrl = ''): RenderView {
   const view: RenderView = {
     store,
     account,
+    baseUrl,
     render(entry) {
       const fn = renderers.get(entry.kind);
       return fn ? fn(entry, view) : (entry.obj as unknown as Json);
@@ -84,6 +87,12 @@ export function createView(store: Store, account: string): RenderView {
 
 export function listOf(view: RenderView, entries: Entry[], url: string, hasMore: boolean): ApiList<Json> {
   return { object: 'list', data: entries.map((e) => view.render(e)), has_more: hasMore, url };
+}
+
+/** A hosted page URL on the sandbox's current address (the port may differ after a restart). */
+export function rebase(url: string | null | undefined, baseUrl: string): string | null {
+  if (!url) return url ?? null;
+  return baseUrl ? url.replace(/^https?:\/\/[^/]+/, baseUrl) : url;
 }
 
 /** A deep copy, as events carry the object as it was when they happened. */

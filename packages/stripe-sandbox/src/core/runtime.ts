@@ -215,7 +215,7 @@ export class Runtime {
   }
 
   view(account: string): RenderView {
-    return createView(this.store, account);
+    return createView(this.store, account, this.baseUrl);
   }
 
   /** Unix seconds in a clock domain: a test clock's frozen time, or the sandbox clock. */

@@ -8,7 +8,7 @@
 import type Stripe from 'stripe';
 import { DAY } from '../core/clock.ts';
 import { invalidRequest } from '../core/errors.ts';
-import { registerIncludable, registerRenderer } from '../core/render.ts';
+import { rebase, registerIncludable, registerRenderer } from '../core/render.ts';
 import type { Ctx, Runtime } from '../core/runtime.ts';
 import type { Entry } from '../core/store.ts';
 import { attachPaymentMethod, createFromTestCard, declineMessage, testCard } from './cards.ts';
@@ -30,9 +30,9 @@ export interface SessionExtras {
 /** Stripe never shows `line_items` unless asked; the sandbox keeps the session's extras beside it. */
 type StoredSession = Stripe.Checkout.Session & { line_items: Stripe.ApiList<Stripe.LineItem> };
 
-registerRenderer('checkout.session', (entry) => {
+registerRenderer('checkout.session', (entry, view) => {
   const { line_items: _omit, ...rest } = entry.obj as StoredSession;
-  return rest as unknown as Record<string, unknown>;
+  return { ...rest, url: rebase(rest.url, view.baseUrl) } as unknown as Record<string, unknown>;
 });
 
 registerIncludable('checkout.session', 'line_items', (session, view) => {

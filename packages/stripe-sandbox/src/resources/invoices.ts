@@ -9,7 +9,7 @@ import type Stripe from 'stripe';
 import { DAY } from '../core/clock.ts';
 import { invalidRequest } from '../core/errors.ts';
 import { decimal } from '../core/money.ts';
-import { registerIncludable } from '../core/render.ts';
+import { rebase, registerIncludable, registerRenderer } from '../core/render.ts';
 import type { Ctx } from '../core/runtime.ts';
 import type { Entry } from '../core/store.ts';
 import { confirmPaymentIntent, createPaymentIntent } from './payments.ts';
@@ -315,6 +315,11 @@ export function voidInvoice(ctx: Ctx, invoice: Entry<'invoice'>): void {
 export function subscriptionIdOf(invoice: Stripe.Invoice): string | null {
   return (invoice.parent?.subscription_details?.subscription as string | undefined) ?? null;
 }
+
+registerRenderer('invoice', (entry, view) => {
+  const o = entry.obj as Stripe.Invoice;
+  return { ...o, hosted_invoice_url: rebase(o.hosted_invoice_url, view.baseUrl), invoice_pdf: rebase(o.invoice_pdf, view.baseUrl) } as unknown as Record<string, unknown>;
+});
 
 registerIncludable('invoice', 'payments', (invoice, view) => {
   const entries = view.store.byIndex('invoice_payment', view.account, 'invoice', String(invoice.id));

@@ -6,6 +6,7 @@
  */
 import type Stripe from 'stripe';
 import { invalidRequest } from '../core/errors.ts';
+import { rebase, registerRenderer } from '../core/render.ts';
 import { LIST, array, boolean, ignored, mergeMetadata, metadata, object, oneOf, string } from '../core/params.ts';
 import { listResponse, mustGet, route, type ApiRequest, type Route } from '../core/router.ts';
 import type { Ctx } from '../core/runtime.ts';
@@ -13,6 +14,11 @@ import type { Entry } from '../core/store.ts';
 import { attachPaymentMethod, createFromTestCard, testCard } from './cards.ts';
 import { getCustomer } from './customers.ts';
 import { cancelSubscriptionNow, withCancellation } from './subscriptions.ts';
+
+registerRenderer('billing_portal.session', (entry, view) => {
+  const o = entry.obj as Stripe.BillingPortal.Session;
+  return { ...o, url: rebase(o.url, view.baseUrl) ?? o.url } as unknown as Record<string, unknown>;
+});
 
 const REASONS = ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused'] as const;
 
