@@ -190,12 +190,12 @@ describe('webhook faults', () => {
 
   it('reorders deliveries within a window', async () => {
     const { stripe, receiver } = await hooked(['product.created']);
-    t.sandbox.faults.set([{ kind: 'webhook_reorder', windowMs: 150 }]);
-    const created: string[] = [];
-    for (let i = 0; i < 8; i++) created.push((await stripe.products.create({ name: `R${i}` })).id);
+    t.sandbox.faults.set([{ kind: 'webhook_reorder', windowMs: 300 }]);
+    await Promise.all(Array.from({ length: 8 }, (_, i) => stripe.products.create({ name: `R${i}` })));
     await t.sandbox.waitForDeliveries();
-    const received = receiver.events().map((e) => (e.data.object as Stripe.Product).id);
-    expect([...received].sort()).toEqual([...created].sort());
-    expect(received).not.toEqual(created);
+    const createdOrder = (await stripe.events.list({ type: 'product.created' })).data.map((e) => e.id).reverse();
+    const received = receiver.events().map((e) => e.id);
+    expect([...received].sort()).toEqual([...createdOrder].sort());
+    expect(received).not.toEqual(createdOrder);
   });
 });
