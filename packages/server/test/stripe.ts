@@ -33,6 +33,7 @@ export interface StripeTestEnv {
   t: TestApp;
   url: string;
   owner: Console;
+  ownerEmail: string;
   /** The tenant's Tollgate secret key (test mode). */
   secretKey: string;
   /** The tenant's Stripe key in the sandbox. */
@@ -55,7 +56,8 @@ export async function createStripeTestEnv(options: TestAppOptions & { sandbox?: 
     env: { TOLLGATE_SIGNUP: 'open', TOLLGATE_STRIPE_API_BASE: sandbox.url, TOLLGATE_PUBLIC_URL: url, ...options.env },
   });
   await t.app.listen({ port, host: '127.0.0.1' });
-  const owner = await signUp(t.app, { email: `owner-${randomBytes(3).toString('hex')}@acme.test`, password: PASSWORD, tenant_name: 'Acme' });
+  const ownerEmail = `owner-${randomBytes(3).toString('hex')}@acme.test`;
+  const owner = await signUp(t.app, { email: ownerEmail, password: PASSWORD, tenant_name: 'Acme' });
   const created = await owner.request({ method: 'POST', url: '/v1/api_keys', payload: { kind: 'secret', mode: 'test' } });
   const secretKey = (created.json() as { key: string }).key;
   const stripeKey = newStripeKey();
@@ -67,6 +69,7 @@ export async function createStripeTestEnv(options: TestAppOptions & { sandbox?: 
     t,
     url,
     owner,
+    ownerEmail,
     secretKey,
     stripeKey,
     stripe,

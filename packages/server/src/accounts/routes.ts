@@ -20,7 +20,8 @@ export function accountRoutes(s: AppServices): RouteDef[] {
       sameSite: 'lax',
       secure: secureCookie,
       path: '/',
-      expires: signedIn.expiresAt,
+      // Relative lifetime: a client clock that differs from the server's must not expire it early.
+      maxAge: Math.max(0, Math.floor((signedIn.expiresAt.getTime() - s.clock.now().getTime()) / 1000)),
     });
     return signedIn.body;
   }

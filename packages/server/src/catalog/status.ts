@@ -9,6 +9,7 @@ import type { Mode } from '../http/context.ts';
 import { MODES } from '../http/context.ts';
 import { priceRepository, productRepository, stripePriceRepository, syncRepository, type CatalogObjectType } from './repository.ts';
 import { dashboardUrl, type CatalogSync } from './sync.ts';
+import { minorUnitDigits } from './currencies.ts';
 
 export type SyncStatus = 'synced' | 'pending' | 'error' | 'drifted' | 'not_mapped';
 
@@ -34,7 +35,7 @@ export async function listSyncStatus(tx: Queryable, sync: CatalogSync, tenantId:
   const prices = await priceRepository.list(tx, tenantId, { includeArchived: true });
   const objects: Array<{ type: CatalogObjectType; id: string; key: string; name: string }> = [
     ...products.map((p) => ({ type: 'product' as const, id: p.id, key: p.key, name: p.name })),
-    ...prices.map((p) => ({ type: 'price' as const, id: p.id, key: p.key, name: p.nickname || p.key })),
+    ...prices.map((p) => ({ type: 'price' as const, id: p.id, key: p.key, name: p.nickname || describePrice(p) })),
   ];
   const out: SyncEntry[] = [];
   for (const mode of filter.mode ? [filter.mode] : MODES) {
@@ -65,4 +66,11 @@ export async function listSyncStatus(tx: Queryable, sync: CatalogSync, tenantId:
 export async function priceMapping(tx: Queryable, tenantId: string, mode: Mode): Promise<Record<string, string>> {
   const rows = await stripePriceRepository.mapping(tx, tenantId, mode);
   return Object.fromEntries(rows.map((r) => [r.key, r.stripe_price_id]));
+}
+
+/** "12.00 USD / month", "500 JPY once" */
+function describePrice(p: { unit_amount: number; currency: string; interval: string | null; interval_count: number }): string {
+  const amount = (p.unit_amount / 10 ** minorUnitDigits(p.currency)).toFixed(minorUnitDigits(p.currency));
+  const every = p.interval ? ` / ${p.interval_count > 1 ? `${p.interval_count} ${p.interval}s` : p.interval}` : ' once';
+  return `${amount} ${p.currency.toUpperCase()}${every}`;
 }

@@ -1,0 +1,90 @@
+/**
+ * The operator console in a real browser: sign in, connect Stripe, add to the
+ * catalog, watch it sync, and find the webhook events page.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PASSWORD } from '../../test/app.ts';
+import { launchBrowser } from '../../test/browser.ts';
+import { createStripeTestEnv, newStripeKey, type StripeTestEnv } from '../../test/stripe.ts';
+
+describe('the console', () => {
+  let env: StripeTestEnv;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    env = await createStripeTestEnv();
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    page.setDefaultTimeout(10_000);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await env?.close();
+  });
+
+  it('is served with a strict content security policy', async () => {
+    const res = await env.t.app.inject({ method: 'GET', url: '/console/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect((await env.t.app.inject({ method: 'GET', url: '/' })).headers.location).toBe('/console/');
+    expect((await env.t.app.inject({ method: 'GET', url: '/console/assets/evil.js' })).statusCode).toBe(400);
+  });
+
+  it('a wrong password shows the error; the right one signs in', async () => {
+    await page.goto(`${env.url}/`);
+    await page.getByLabel('Email').fill(env.ownerEmail);
+    await page.getByLabel('Password').fill('wrong password!');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('invalid_credentials');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.getByRole('heading', { name: /Stripe, test mode/ }).waitFor();
+    await page.screenshot({ path: '/tmp/tollgate-console-overview.png', fullPage: true });
+  });
+
+  it('connects Stripe from the overview, refusing a live key in test mode first', async () => {
+    const card = page.locator('section.card', { hasText: 'Stripe, test mode' });
+    await card.getByLabel('Stripe secret or restricted key').fill('sk_live_1234567890abcdef');
+    await card.getByRole('button', { name: 'Connect' }).click();
+    await expect.poll(() => card.getByRole('alert').textContent()).toContain('stripe_key_mode_mismatch');
+    await card.getByLabel('Stripe secret or restricted key').fill(newStripeKey());
+    await card.getByRole('button', { name: 'Connect' }).click();
+    await card.locator('.badge', { hasText: 'Connected' }).waitFor();
+    expect(await card.textContent()).toContain(`${env.url}/webhooks/stripe/`);
+  });
+
+  it('adds a product and price, and shows them synced with links into the Stripe Dashboard', async () => {
+    await page.getByRole('link', { name: 'Catalog & sync' }).click();
+    await page.getByRole('heading', { name: 'Catalog & sync' }).waitFor();
+    const form = page.locator('section.card', { hasText: 'Add to the catalog' });
+    await form.getByLabel('Key', { exact: true }).fill('pro');
+    await form.getByLabel('Name', { exact: true }).fill('Pro');
+    await form.getByRole('button', { name: 'Add product' }).click();
+    await page.locator('tr[data-key="pro"]').waitFor();
+    await form.getByLabel('What').selectOption('price');
+    await form.getByLabel('Key', { exact: true }).fill('pro.monthly');
+    await form.getByLabel('Product key').fill('pro');
+    await form.getByLabel('Amount (minor units)').fill('1500');
+    await form.getByRole('button', { name: 'Add price' }).click();
+    await page.locator('tr[data-key="pro.monthly"]').locator('.badge', { hasText: 'Pending' }).waitFor();
+
+    await env.t.services.jobs.drain();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const row = page.locator('tr[data-key="pro"]');
+    await row.locator('.badge', { hasText: 'Synced' }).waitFor();
+    expect(await row.getByRole('link').getAttribute('href')).toMatch(/^https:\/\/dashboard\.stripe\.com\/test\/products\/prod_/);
+    await page.getByText('"pro.monthly": "price_').waitFor();
+    await page.screenshot({ path: '/tmp/tollgate-console-catalog.png', fullPage: true });
+  });
+
+  it('opens the webhook events page', async () => {
+    await page.getByRole('link', { name: 'Webhook events' }).click();
+    await page.getByRole('heading', { name: 'Stripe events' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Replay all failed' }).count()).toBe(1);
+    await page.screenshot({ path: '/tmp/tollgate-console-webhooks.png', fullPage: true });
+  });
+});
