@@ -51,6 +51,30 @@ function isDataError(err: unknown): boolean {
   return typeof code === 'string' && /^(22|54)/.test(code);
 }
 
+/**
+ * Stripe events nest a few levels (expanded objects a few more); absurd
+ * nesting is refused before it reaches the database, which would reject it
+ * (PostgreSQL) or choke on it (PGlite).
+ */
+export const MAX_EVENT_DEPTH = 64;
+
+/** True when the JSON text nests arrays/objects deeper than `limit` (strings are skipped). */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > limit) return true;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  return false;
+}
+
 function firstIssue(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
   const issue = issues[0];
   return issue ? `${issue.path.map(String).join('.') || 'event'}: ${issue.message}` : 'not a Stripe event';
@@ -82,6 +106,8 @@ export function createWebhookIntake(deps: IntakeDeps) {
       if (!verified.ok) {
         throw verified.failure === 'signature_invalid' ? webhookErrors.webhook_signature_invalid() : webhookErrors.webhook_event_invalid(`The body is not a Stripe event: ${verified.detail}.`);
       }
+      const text = raw.toString('utf8');
+      if (nestsDeeperThan(text, MAX_EVENT_DEPTH)) throw webhookErrors.webhook_event_invalid(`The body nests deeper than ${MAX_EVENT_DEPTH} levels: not a Stripe event.`);
       const parsed = stripeEventEnvelope.safeParse(verified.event);
       if (!parsed.success) throw webhookErrors.webhook_event_invalid(`The body is not a Stripe event: ${firstIssue(parsed.error.issues)}.`);
       const event = parsed.data;
@@ -105,7 +131,7 @@ export function createWebhookIntake(deps: IntakeDeps) {
             created: new Date(event.created * 1000),
             objectType: obj.object ?? null,
             objectId: obj.id ?? null,
-            payloadJson: raw.toString('utf8'),
+            payloadJson: text,
             status: action.action === 'ignore' ? 'ignored' : 'pending',
             outcome: action.action === 'ignore' ? 'not an event Tollgate acts on' : null,
             receivedAt: now,
