@@ -17,6 +17,7 @@ import { createProviderService } from '../providers/service.ts';
 import { JobRunner } from '../jobs/queue.ts';
 import { DomainEvents } from '../events/bus.ts';
 import { createCatalog } from '../catalog/index.ts';
+import { createCustomerService } from '../customers/service.ts';
 import { createBilling } from '../billing/index.ts';
 import { createWebhooks } from '../webhooks/index.ts';
 
@@ -55,6 +56,7 @@ export function createServices(deps: AppDeps) {
   const catalog = createCatalog({ db, clock, logger, events, providers, jobs });
   const billing = createBilling({ events, clock });
   const webhooks = createWebhooks({ db, clock, logger, metrics, providers, jobs, projector: billing.projector, catalog, config });
+  const customers = createCustomerService({ db, clock, providers });
   const apiKeys = createApiKeyService({ db, clock, changes });
   const tenants = createTenantService({ clock, apiKeys });
   const accounts = createAccountService({
@@ -75,6 +77,7 @@ export function createServices(deps: AppDeps) {
     jobs,
     providers,
     catalog,
+    customers,
     billing,
     webhooks,
     apiKeys,

@@ -55,6 +55,14 @@ export interface DomainEventMap {
     currency: string;
     hostedInvoiceUrl: string | null;
   };
+  /** A customer's materialized entitlements changed (after a recomputation). */
+  'entitlements.changed': {
+    tenantId: string;
+    mode: Mode;
+    customerId: string;
+    externalId: string;
+    entitlements: Array<{ feature: string; value: number | null; source: 'subscription' | 'grant'; valid_until: string | null }>;
+  };
   /** A product's granted features (or a feature's type) changed: recompute its holders' entitlements. */
   'product.features_changed': {
     tenantId: string;

@@ -147,6 +147,11 @@ export function createProviderService(deps: ProviderServiceDeps) {
 
     webhookUrl,
 
+    /** The error for work that needs a connected Stripe account in `mode`. */
+    notConnected(mode: Mode) {
+      return providerErrors.stripe_not_connected(`No Stripe account is connected for ${mode} mode: PUT /v1/providers/stripe/${mode} first.`);
+    },
+
     async get(tx: Queryable, tenantId: string, mode: Mode): Promise<ConnectionView> {
       return view(mode, await connectionRepository.find(tx, tenantId, mode), await endpointRepository.findActive(tx, tenantId, mode));
     },
