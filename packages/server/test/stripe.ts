@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import Stripe from 'stripe';
 import { startSandbox, type Sandbox, type SandboxOptions } from '@tollgate/stripe-sandbox';
+import { ManualClock } from '../src/lib/clock.ts';
 import { bearer, createTestApp, PASSWORD, signUp, type Console, type TestApp, type TestAppOptions } from './app.ts';
 
 export function freePort(): Promise<number> {
@@ -52,6 +53,8 @@ export async function createStripeTestEnv(options: TestAppOptions & { sandbox?: 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t = await createTestApp({
+    // Tollgate's clock starts where the sandbox's is, so Stripe times and Tollgate times agree.
+    clock: new ManualClock(sandbox.clock.now() * 1000),
     ...options,
     env: { TOLLGATE_SIGNUP: 'open', TOLLGATE_STRIPE_API_BASE: sandbox.url, TOLLGATE_PUBLIC_URL: url, ...options.env },
   });

@@ -19,6 +19,7 @@ import { catalogRoutes } from '../catalog/routes.ts';
 import { catalogSyncRoutes } from '../catalog/sync-routes.ts';
 import { consoleRoutes } from '../console/routes.ts';
 import { customerRoutes } from '../customers/routes.ts';
+import { entitlementRoutes } from '../entitlements/routes.ts';
 import { webhookRoutes } from '../webhooks/routes.ts';
 import { billingRoutes } from '../billing/routes.ts';
 import { createServices, type AppDeps, type AppServices } from './services.ts';
@@ -69,7 +70,7 @@ export function buildApp(deps: AppDeps, extraModules: RouteModule[] = []): Built
   const routes: RouteDef[] = [];
   let openapiDoc: unknown;
   const openapi = () => (openapiDoc ??= buildOpenApi(routes, { version: deps.version, serverUrl: config.publicUrl }));
-  const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, providerRoutes, catalogRoutes, catalogSyncRoutes, consoleRoutes, webhookRoutes, billingRoutes, customerRoutes, ...extraModules];
+  const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, providerRoutes, catalogRoutes, catalogSyncRoutes, consoleRoutes, webhookRoutes, billingRoutes, customerRoutes, entitlementRoutes, ...extraModules];
   for (const module of modules) routes.push(...module(services));
 
   const routeDeps = { auth: authenticator(services), disableAuth: config.disableAuth };

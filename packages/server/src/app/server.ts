@@ -19,7 +19,10 @@ export async function startServer(config: Config, options: RuntimeOptions & { mo
   const deps = await openRuntime(config, options);
   const built = buildApp(deps, options.modules);
   await built.app.listen({ port: config.port, host: config.host });
-  if (config.workers) await built.services.jobs.start();
+  if (config.workers) {
+    await built.services.jobs.start();
+    await built.services.entitlements.scheduleSweep();
+  }
   const address = built.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

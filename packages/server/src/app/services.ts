@@ -18,6 +18,8 @@ import { JobRunner } from '../jobs/queue.ts';
 import { DomainEvents } from '../events/bus.ts';
 import { createCatalog } from '../catalog/index.ts';
 import { createCustomerService } from '../customers/service.ts';
+import { createEntitlementService } from '../entitlements/service.ts';
+import { createGrantService } from '../entitlements/grants.ts';
 import { createBilling } from '../billing/index.ts';
 import { createWebhooks } from '../webhooks/index.ts';
 
@@ -57,6 +59,8 @@ export function createServices(deps: AppDeps) {
   const billing = createBilling({ events, clock });
   const webhooks = createWebhooks({ db, clock, logger, metrics, providers, jobs, projector: billing.projector, catalog, config });
   const customers = createCustomerService({ db, clock, providers });
+  const entitlements = createEntitlementService({ db, clock, logger, events, jobs, customers, changes });
+  const grants = createGrantService({ clock, catalog, customers, entitlements });
   const apiKeys = createApiKeyService({ db, clock, changes });
   const tenants = createTenantService({ clock, apiKeys });
   const accounts = createAccountService({
@@ -78,6 +82,8 @@ export function createServices(deps: AppDeps) {
     providers,
     catalog,
     customers,
+    entitlements,
+    grants,
     billing,
     webhooks,
     apiKeys,

@@ -53,7 +53,7 @@ describe('the console', () => {
     await expect.poll(() => card.getByRole('alert').textContent()).toContain('stripe_key_mode_mismatch');
     await card.getByLabel('Stripe secret or restricted key').fill(newStripeKey());
     await card.getByRole('button', { name: 'Connect' }).click();
-    await card.locator('.badge', { hasText: 'Connected' }).waitFor();
+    await card.locator('.badge', { hasText: /^Connected$/ }).waitFor();
     expect(await card.textContent()).toContain(`${env.url}/webhooks/stripe/`);
   });
 
@@ -70,12 +70,12 @@ describe('the console', () => {
     await form.getByLabel('Product key').fill('pro');
     await form.getByLabel('Amount (minor units)').fill('1500');
     await form.getByRole('button', { name: 'Add price' }).click();
-    await page.locator('tr[data-key="pro.monthly"]').locator('.badge', { hasText: 'Pending' }).waitFor();
+    await page.locator('tr[data-key="pro.monthly"]').locator('.badge', { hasText: /^Pending$/ }).waitFor();
 
     await env.t.services.jobs.drain();
     await page.getByRole('button', { name: 'Refresh' }).click();
     const row = page.locator('tr[data-key="pro"]');
-    await row.locator('.badge', { hasText: 'Synced' }).waitFor();
+    await row.locator('.badge', { hasText: /^Synced$/ }).waitFor();
     expect(await row.getByRole('link').getAttribute('href')).toMatch(/^https:\/\/dashboard\.stripe\.com\/test\/products\/prod_/);
     await page.getByText('"pro.monthly": "price_').waitFor();
     await page.screenshot({ path: '/tmp/tollgate-console-catalog.png', fullPage: true });

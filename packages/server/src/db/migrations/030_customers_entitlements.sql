@@ -53,11 +53,13 @@ create table customer_entitlements (
   source text not null check (source in ('subscription', 'grant')),
   -- Access ends at this time unless a recomputation extends it; null = no end known.
   valid_until timestamptz,
+  -- The earliest time one of the sources behind this row ends (its value may change then); the sweeper recomputes.
+  recompute_at timestamptz,
   computed_at timestamptz not null,
   primary key (tenant_id, mode, customer_id, feature_key),
   foreign key (tenant_id, customer_id) references customers (tenant_id, id) on delete cascade
 );
-create index customer_entitlements_expiry on customer_entitlements (valid_until) where valid_until is not null;
+create index customer_entitlements_recompute on customer_entitlements (recompute_at) where recompute_at is not null;
 
 do $$
 declare
