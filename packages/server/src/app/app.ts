@@ -20,6 +20,7 @@ import { catalogSyncRoutes } from '../catalog/sync-routes.ts';
 import { consoleRoutes } from '../console/routes.ts';
 import { customerRoutes } from '../customers/routes.ts';
 import { entitlementRoutes } from '../entitlements/routes.ts';
+import { appConfigRoutes } from '../appconfig/routes.ts';
 import { webhookRoutes } from '../webhooks/routes.ts';
 import { billingRoutes } from '../billing/routes.ts';
 import { createServices, type AppDeps, type AppServices } from './services.ts';
@@ -70,7 +71,7 @@ export function buildApp(deps: AppDeps, extraModules: RouteModule[] = []): Built
   const routes: RouteDef[] = [];
   let openapiDoc: unknown;
   const openapi = () => (openapiDoc ??= buildOpenApi(routes, { version: deps.version, serverUrl: config.publicUrl }));
-  const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, providerRoutes, catalogRoutes, catalogSyncRoutes, consoleRoutes, webhookRoutes, billingRoutes, customerRoutes, entitlementRoutes, ...extraModules];
+  const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, providerRoutes, catalogRoutes, catalogSyncRoutes, consoleRoutes, webhookRoutes, billingRoutes, customerRoutes, entitlementRoutes, appConfigRoutes, ...extraModules];
   for (const module of modules) routes.push(...module(services));
 
   const routeDeps = { auth: authenticator(services), disableAuth: config.disableAuth };

@@ -20,6 +20,7 @@ import { createCatalog } from '../catalog/index.ts';
 import { createCustomerService } from '../customers/service.ts';
 import { createEntitlementService } from '../entitlements/service.ts';
 import { createGrantService } from '../entitlements/grants.ts';
+import { createAppConfigService } from '../appconfig/service.ts';
 import { createBilling } from '../billing/index.ts';
 import { createWebhooks } from '../webhooks/index.ts';
 
@@ -59,7 +60,8 @@ export function createServices(deps: AppDeps) {
   const billing = createBilling({ events, clock });
   const webhooks = createWebhooks({ db, clock, logger, metrics, providers, jobs, projector: billing.projector, catalog, config });
   const customers = createCustomerService({ db, clock, providers });
-  const entitlements = createEntitlementService({ db, clock, logger, events, jobs, customers, changes });
+  const entitlements = createEntitlementService({ db, clock, logger, events, jobs, customers, changes, cacheTtlMs: config.entitlementCacheMs });
+  const appConfig = createAppConfigService({ clock, catalog, defaultTtlSeconds: config.configCacheTtlSeconds });
   const grants = createGrantService({ clock, catalog, customers, entitlements });
   const apiKeys = createApiKeyService({ db, clock, changes });
   const tenants = createTenantService({ clock, apiKeys });
@@ -84,6 +86,7 @@ export function createServices(deps: AppDeps) {
     customers,
     entitlements,
     grants,
+    appConfig,
     billing,
     webhooks,
     apiKeys,

@@ -14,7 +14,17 @@ export const connectBody = z
       .optional()
       .describe('Optional: the signing secret (whsec_…) of an endpoint you created by hand at the URL this call returns, instead of letting Tollgate register one.'),
   })
-  .refine((b) => b.secret_key !== undefined || b.webhook_secret !== undefined, { message: 'send secret_key, webhook_secret, or both' });
+  .extend({
+    publishable_key: z
+      .string()
+      .trim()
+      .max(300)
+      .optional()
+      .describe('Optional: the Stripe publishable key (pk_…) of this mode, handed to apps in GET /v1/config'),
+  })
+  .refine((b) => b.secret_key !== undefined || b.webhook_secret !== undefined || b.publishable_key !== undefined, {
+    message: 'send secret_key, webhook_secret or publishable_key',
+  });
 
 export const connectionView = z.object({
   provider: z.literal('stripe'),
@@ -27,6 +37,7 @@ export const connectionView = z.object({
   account_id: z.string().nullable().optional(),
   account_name: z.string().nullable().optional(),
   connected_at: z.string().optional(),
+  publishable_key: z.string().nullable().optional(),
   webhook: z
     .object({
       endpoint_id: z.string(),

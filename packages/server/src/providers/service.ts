@@ -17,7 +17,7 @@ import { describeActor } from '../http/context.ts';
 import type { Clock } from '../lib/clock.ts';
 import { open, seal } from '../lib/crypto.ts';
 import type { Logger } from '../log/logger.ts';
-import { auditRepository } from '../tenants/repository.ts';
+import { auditRepository, tenantRepository } from '../tenants/repository.ts';
 import { providerErrors } from './errors.ts';
 import { connectionRepository, endpointRepository, type ConnectionRow, type EndpointRow } from './repository.ts';
 import { deleteWebhookEndpoint, ensureWebhookEndpoint, verifyStripeKey } from './stripe/account.ts';
@@ -49,6 +49,7 @@ export interface ConnectionView {
   account_id?: string | null;
   account_name?: string | null;
   connected_at?: string;
+  publishable_key?: string | null;
   webhook?: { endpoint_id: string; url: string; source: 'registered' | 'manual'; stripe_endpoint_id: string | null; enabled_events: number } | null;
 }
 
@@ -135,6 +136,13 @@ export function createProviderService(deps: ProviderServiceDeps) {
     }
   }
 
+  async function fullView(tx: Queryable, tenantId: string, mode: Mode): Promise<ConnectionView> {
+    const result = view(mode, await connectionRepository.find(tx, tenantId, mode), await endpointRepository.findActive(tx, tenantId, mode));
+    if (result.status === 'not_connected') return result;
+    const tenant = await tenantRepository.findById(tx, tenantId);
+    return { ...result, publishable_key: ((tenant?.settings.stripe_publishable_keys as Record<string, string> | undefined) ?? {})[mode] ?? null };
+  }
+
   async function audit(tx: Queryable, scope: TenantScope, action: string, details: Record<string, unknown>) {
     await auditRepository.record(tx, scope.tenantId, { actor: describeActor(scope.actor), action, target: `stripe:${details.mode}`, details, at: clock.now() });
   }
@@ -152,16 +160,17 @@ export function createProviderService(deps: ProviderServiceDeps) {
       return providerErrors.stripe_not_connected(`No Stripe account is connected for ${mode} mode: PUT /v1/providers/stripe/${mode} first.`);
     },
 
-    async get(tx: Queryable, tenantId: string, mode: Mode): Promise<ConnectionView> {
-      return view(mode, await connectionRepository.find(tx, tenantId, mode), await endpointRepository.findActive(tx, tenantId, mode));
-    },
+    get: fullView,
 
     async isConnected(tx: Queryable, tenantId: string, mode: Mode): Promise<boolean> {
       return (await connectionRepository.find(tx, tenantId, mode)) !== undefined;
     },
 
-    async connect(scope: TenantScope, mode: Mode, input: { secret_key?: string; webhook_secret?: string }): Promise<ConnectionView> {
+    async connect(scope: TenantScope, mode: Mode, input: { secret_key?: string; webhook_secret?: string; publishable_key?: string }): Promise<ConnectionView> {
       const { tenantId } = scope;
+      if (input.publishable_key !== undefined && !new RegExp(`^pk_${mode}_[A-Za-z0-9_]{8,}$`).test(input.publishable_key)) {
+        throw providerErrors.stripe_key_malformed(`A Stripe publishable key of ${mode} mode starts with pk_${mode}_.`);
+      }
       if (input.webhook_secret !== undefined && !/^whsec_[A-Za-z0-9+/=_-]{8,}$/.test(input.webhook_secret.trim())) {
         throw providerErrors.webhook_secret_malformed();
       }
@@ -226,11 +235,16 @@ export function createProviderService(deps: ProviderServiceDeps) {
         };
       }
       const result = await withTenant(db, tenantId, async (tx) => {
-        const updated = await endpointRepository.update(tx, tenantId, endpoint.id, patch, clock.now());
+        await endpointRepository.update(tx, tenantId, endpoint.id, patch, clock.now());
         await invalidate(tx, tenantId, mode, endpoint.id);
         await audit(tx, scope, 'stripe.connected', { mode, key_last4: key.slice(-4), account_id: account.accountId, webhook: patch.source });
+        if (input.publishable_key !== undefined) {
+          const tenant = await tenantRepository.findById(tx, tenantId);
+          const keys = { ...((tenant?.settings.stripe_publishable_keys as Record<string, string> | undefined) ?? {}), [mode]: input.publishable_key };
+          await tenantRepository.updateSettings(tx, tenantId, { stripe_publishable_keys: keys });
+        }
         for (const hook of connectedHooks) await hook(tx, tenantId, mode);
-        return view(mode, await connectionRepository.find(tx, tenantId, mode), updated);
+        return fullView(tx, tenantId, mode);
       });
       logger.info({ tenantId, mode, accountId: account.accountId, webhook: patch.source }, 'stripe connected');
       return result;
