@@ -61,6 +61,21 @@ function paths(a: unknown, b: unknown, at = ''): string[] {
   return [`${at || '(root)'}: ${JSON.stringify(normalize(b))?.slice(0, 80)} in the ledger, ${JSON.stringify(normalize(a))?.slice(0, 80)} in Stripe`];
 }
 
+/**
+ * Fields Stripe changes without sending an event about the object, so no
+ * webhook-driven ledger can follow them: a customer's next invoice number moves
+ * when one of its invoices is finalized (only invoice.finalized is sent).
+ */
+const SILENT_FIELDS: Partial<Record<LedgerKind, string[]>> = { customer: ['next_invoice_sequence'] };
+
+function withoutSilentFields(kind: LedgerKind, raw: unknown): unknown {
+  const silent = SILENT_FIELDS[kind];
+  if (!silent || !raw || typeof raw !== 'object') return raw;
+  const copy = { ...(raw as Record<string, unknown>) };
+  for (const f of silent) delete copy[f];
+  return copy;
+}
+
 function diff(record: LedgerRecord, row: Row): StaleRow['fields'] {
   const fields: StaleRow['fields'] = {};
   if (record.deleted) {
@@ -68,9 +83,11 @@ function diff(record: LedgerRecord, row: Row): StaleRow['fields'] {
     return fields;
   }
   if (row.deleted) fields.deleted = { ledger: true, stripe: false };
-  for (const [column, value] of Object.entries(ledgerColumns(record))) {
-    if (same(value, row[column])) continue;
-    fields[column] = column === 'raw' ? { ledger: paths(value, row[column]).slice(0, 5), stripe: '(see ledger)' } : { ledger: row[column], stripe: value };
+  for (const [column, expected] of Object.entries(ledgerColumns(record))) {
+    const value = column === 'raw' ? withoutSilentFields(record.kind, expected) : expected;
+    const actual = column === 'raw' ? withoutSilentFields(record.kind, row[column]) : row[column];
+    if (same(value, actual)) continue;
+    fields[column] = column === 'raw' ? { ledger: paths(value, actual).slice(0, 5), stripe: '(see ledger)' } : { ledger: actual, stripe: value };
   }
   return fields;
 }
