@@ -68,6 +68,35 @@ describe('webhook processing against the Stripe sandbox', () => {
     const events = (await env.api('GET', `/v1/webhooks/events?object_id=${sub.id}`)).json().data;
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e: { status: string; attempts: number }) => e.status === 'processed' && e.attempts === 1)).toBe(true);
+    // Stripe Entitlements: the product grants pro_access, and the summary reached the ledger
+    const [summary] = await withSystem(env.t.testDb.db, async (tx) => (await tx.query('select * from stripe_entitlement_summaries where stripe_id = $1', [customer.id])).rows);
+    expect(summary).toMatchObject({ lookup_keys: ['pro_access'], deleted: false });
+    // product.* and price.* events went to the catalog
+    const catalogEvents = (await env.api('GET', '/v1/webhooks/events?type=product.*')).json().data;
+    expect(catalogEvents[0]).toMatchObject({ status: 'processed', outcome: expect.stringContaining('catalog') });
+  });
+
+  it('a detached payment method keeps brand, last 4 and expiry, and no longer belongs to the customer', async () => {
+    const { customer } = await subscribe(world, 'pm_card_visa', 'detach@example.test');
+    const pm = (await env.stripe.customers.retrieve(customer.id)) as { invoice_settings: { default_payment_method: string } };
+    await env.stripe.paymentMethods.detach(pm.invoice_settings.default_payment_method);
+    await settle();
+    const [row] = await withSystem(env.t.testDb.db, async (tx) => (await tx.query('select * from payment_methods where stripe_id = $1', [pm.invoice_settings.default_payment_method])).rows);
+    expect(row).toMatchObject({ stripe_customer_id: null, brand: 'visa', last4: '4242', exp_month: 12 });
+    expect(Object.keys(row!.raw).sort()).toEqual(['card', 'created', 'customer', 'id', 'livemode', 'object', 'type']);
+  });
+
+  it('account.application.deauthorized marks the tenant’s connection as errored', async () => {
+    const other = await signUp(env.t.app, { email: 'revoked@example.test', password: PASSWORD, tenant_name: 'Revoked' });
+    const key = (await other.request({ method: 'POST', url: '/v1/api_keys', payload: { kind: 'secret', mode: 'test' } })).json().key;
+    const secret = f.newWebhookSecret();
+    const put = await env.t.app.inject({ method: 'PUT', url: '/v1/providers/stripe/test', headers: bearer(key), payload: { secret_key: env.stripeKey, webhook_secret: secret } });
+    expect(put.statusCode).toBe(200);
+    const ep = await endpointOf(env.t.services, other.tenantId, env.url);
+    expect((await deliver(ep.url, f.event('account.application.deauthorized', { id: 'ca_tollgate', object: 'application', name: 'Tollgate' }), secret)).status).toBe(200);
+    await env.t.services.jobs.drain();
+    const view = await env.t.app.inject({ method: 'GET', url: '/v1/providers/stripe/test', headers: bearer(key) });
+    expect(view.json()).toMatchObject({ status: 'error', status_detail: expect.stringContaining('revoked') });
   });
 
   it('a failed renewal makes the subscription past due from the failed payment, announces it once, and recovery clears it', async () => {
@@ -142,7 +171,7 @@ describe('webhook processing against the Stripe sandbox', () => {
     expect(isClean(report), explain(report)).toBe(true);
     expect(report.objects.checked).toBeGreaterThan(50);
     expect(Object.keys(report.objects.byKind).sort()).toEqual(
-      ['charge', 'checkout_session', 'customer', 'dispute', 'early_fraud_warning', 'invoice', 'payment_intent', 'payment_method', 'refund', 'subscription'].sort(),
+      ['charge', 'checkout_session', 'customer', 'dispute', 'early_fraud_warning', 'entitlement_summary', 'invoice', 'payment_intent', 'payment_method', 'refund', 'subscription'].sort(),
     );
   });
 

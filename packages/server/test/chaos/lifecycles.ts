@@ -19,9 +19,11 @@ async function sleep(ms: number) {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A product with a monthly price. */
+/** A product granting one Stripe Entitlements feature, with a monthly price. */
 export async function setupCatalog(stripe: Stripe, name = 'Pro'): Promise<Stripe.Price> {
   const product = await stripe.products.create({ name });
+  const feature = await stripe.entitlements.features.create({ name: `${name} access`, lookup_key: `${name.toLowerCase().replace(/\W+/g, '_')}_access` });
+  await stripe.products.createFeature(product.id, { entitlement_feature: feature.id });
   return stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 1200, recurring: { interval: 'month' } });
 }
 
@@ -138,9 +140,14 @@ export async function runLifecycle(w: World, name: LifecycleName, n: number): Pr
       return;
     }
     case 'partial_refund': {
-      const { sub } = await subscribe(w, 'pm_card_amex', email);
+      const { customer, sub } = await subscribe(w, 'pm_card_amex', email);
       const pi = (await stripe.invoices.retrieve(sub.latest_invoice as string, { expand: ['payments'] })).payments?.data[0]?.payment.payment_intent;
       if (typeof pi === 'string') await stripe.refunds.create({ payment_intent: pi, amount: 300 });
+      // the customer swaps cards: the old one is detached
+      const old = (await stripe.customers.retrieve(customer.id)) as Stripe.Customer;
+      await switchCard(stripe, customer.id, 'pm_card_visa');
+      const oldPm = old.invoice_settings.default_payment_method;
+      if (typeof oldPm === 'string') await stripe.paymentMethods.detach(oldPm);
       return;
     }
     case 'deleted': {
