@@ -4,7 +4,7 @@
  * tests build it in-process and call `app.inject`.
  */
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { accountRoutes } from '../accounts/routes.ts';
 import { apiKeyRoutes } from '../apikeys/routes.ts';
 import { healthRoutes } from '../health/routes.ts';
@@ -12,7 +12,7 @@ import type { SessionUser } from '../http/context.ts';
 import { AppError, httpErrors } from '../http/errors.ts';
 import { buildOpenApi } from '../http/openapi.ts';
 import { registerRoute, type RouteDef } from '../http/route.ts';
-import { redactText } from '../log/logger.ts';
+import { lazyChild, redactText, type Logger } from '../log/logger.ts';
 import { tenantRoutes } from '../tenants/routes.ts';
 import { providerRoutes } from '../providers/routes.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
@@ -46,6 +46,13 @@ export function toAppError(err: unknown): AppError {
 
 export type RouteModule = (s: AppServices) => RouteDef[];
 
+/** Request ids unique per process and cheap to make: a random prefix and a counter. */
+function requestIds(): () => string {
+  const prefix = `req_${Math.random().toString(36).slice(2, 8)}`;
+  let n = 0;
+  return () => `${prefix}${(n++).toString(36)}`;
+}
+
 export interface BuiltApp {
   app: FastifyInstance;
   services: AppServices;
@@ -59,7 +66,10 @@ export function buildApp(deps: AppDeps, extraModules: RouteModule[] = []): Built
     loggerInstance: logger as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
-    genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
+    genReqId: requestIds(),
+    childLoggerFactory: (logger, bindings) => lazyChild(logger as unknown as Logger, bindings) as unknown as FastifyBaseLogger,
+    // Access log lines are info-level: when they would be filtered anyway, skip building them.
+    logController: new LogController({ disableRequestLogging: !['info', 'debug', 'trace'].includes(config.logLevel) }),
     routerOptions: { ignoreTrailingSlash: true },
   });
 
@@ -79,11 +89,9 @@ export function buildApp(deps: AppDeps, extraModules: RouteModule[] = []): Built
     for (const def of routes) registerRoute(scope, def, routeDeps);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const labels = { method: request.method, route, status: String(reply.statusCode) };
-    metrics.httpRequests.inc(labels);
-    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 
   app.setNotFoundHandler((request, reply) => {

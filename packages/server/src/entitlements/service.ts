@@ -20,7 +20,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../log/logger.ts';
 import { tenantRepository } from '../tenants/repository.ts';
 import type { CustomerService } from '../customers/service.ts';
-import { EntitlementCache } from './cache.ts';
+import { EntitlementCache, type CachedCustomer } from './cache.ts';
 import { computeEntitlements } from './engine.ts';
 import { entitlementErrors } from './errors.ts';
 import { entitlementRepository, type EntitlementRow } from './repository.ts';
@@ -132,6 +132,29 @@ export function createEntitlementService(deps: EntitlementServiceDeps) {
     for (const id of new Set(ids)) await recompute(tx, tenantId, mode, id);
   }
 
+  // Concurrent misses for the same customer share one query (no thundering herd).
+  const inflight = new Map<string, Promise<CachedCustomer>>();
+
+  function load(tenantId: string, mode: Mode, externalId: string, key: string, now: number): Promise<CachedCustomer> {
+    let pending = inflight.get(key);
+    if (!pending) {
+      const generation = cache.mark();
+      pending = withTenant(db, tenantId, (tx) => entitlementRepository.forCheck(tx, tenantId, mode, externalId))
+        .then((found) => {
+          const entry = { customerId: found.customerId, features: new Map(found.rows.map((r) => [r.feature_key, r])), expires: 0 };
+          cache.set(key, entry, now, generation);
+          return entry;
+        })
+        .catch((err: unknown) => {
+          logger.error({ err, tenantId, mode }, 'entitlement check could not read the database; failing closed');
+          throw entitlementErrors.entitlements_unavailable();
+        })
+        .finally(() => inflight.delete(key));
+      inflight.set(key, pending);
+    }
+    return pending;
+  }
+
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
   events.on('subscription.changed', async (tx, e) => {
@@ -162,19 +185,7 @@ export function createEntitlementService(deps: EntitlementServiceDeps) {
     async check(tenantId: string, mode: Mode, externalId: string, feature: string): Promise<CheckResult> {
       const key = EntitlementCache.key(tenantId, mode, externalId);
       const now = clock.now().getTime();
-      let entry = cache.get(key, now);
-      if (!entry) {
-        const generation = cache.mark();
-        let found;
-        try {
-          found = await withTenant(db, tenantId, (tx) => entitlementRepository.forCheck(tx, tenantId, mode, externalId));
-        } catch (err) {
-          logger.error({ err, tenantId, mode }, 'entitlement check could not read the database; failing closed');
-          throw entitlementErrors.entitlements_unavailable();
-        }
-        entry = { customerId: found.customerId, features: new Map(found.rows.map((r) => [r.feature_key, r])), expires: 0 };
-        cache.set(key, entry, now, generation);
-      }
+      const entry = cache.get(key, now) ?? (await load(tenantId, mode, externalId, key, now));
       const row = entry.features.get(feature);
       if (!row || (row.valid_until && row.valid_until.getTime() <= now)) return DENIED;
       return { allowed: true, value: row.value === null ? null : Number(row.value), source: row.source, valid_until: row.valid_until?.toISOString() ?? null };

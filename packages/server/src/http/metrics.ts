@@ -8,6 +8,8 @@ export interface Metrics {
   registry: Registry;
   httpRequests: Counter<'method' | 'route' | 'status'>;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
+  /** Counts one HTTP request (label children are cached, so this is cheap on hot paths). */
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
   /** Returns the counter named `name`, creating it on first use. */
   counter<L extends string>(name: string, help: string, labels: readonly L[]): Counter<L>;
 }
@@ -29,10 +31,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registers: [registry],
   });
   const counters = new Map<string, Counter<any>>();
+  const children = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
   return {
     registry,
     httpRequests,
     httpDuration,
+    observeRequest(method, route, status, seconds) {
+      const key = `${method} ${status} ${route}`;
+      let child = children.get(key);
+      if (!child) {
+        const labels = { method, route, status: String(status) };
+        child = { count: httpRequests.labels(labels), time: httpDuration.labels(labels) };
+        children.set(key, child);
+      }
+      child.count.inc();
+      child.time.observe(seconds);
+    },
     counter<L extends string>(name: string, help: string, labels: readonly L[]) {
       let existing = counters.get(name);
       if (!existing) {

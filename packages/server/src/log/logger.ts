@@ -67,3 +67,26 @@ export function createLogger(options: { level?: string; destination?: pino.Desti
     options.destination,
   );
 }
+
+/**
+ * A request logger that creates its pino child only when something is
+ * actually logged: most requests log nothing above the configured level, and
+ * building a child (bindings, redaction) on each one costs more than the
+ * request itself on the hot path.
+ */
+export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Logger {
+  let child: Logger | undefined;
+  const real = () => (child ??= parent.child(bindings));
+  return new Proxy(parent, {
+    get(target, prop) {
+      if (prop === 'child') return (b: Record<string, unknown>, o?: unknown) => real().child(b, o as never);
+      const value = Reflect.get(target, prop) as unknown;
+      if (typeof value !== 'function') return value;
+      const level = prop as string;
+      if (['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(level)) {
+        return (...args: unknown[]) => (target.isLevelEnabled(level) ? (real() as any)[level](...args) : undefined);
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  }) as Logger;
+}
