@@ -25,7 +25,7 @@ import type { DomainEvents, SubscriptionSnapshot } from '../events/bus.ts';
 import type { Mode } from '../http/context.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { CheckoutSessionRecord, CustomerRecord, InvoiceRecord, LedgerRecord, SubscriptionRecord } from './records.ts';
-import { ledgerRepository as repo, type SubscriptionRow, type WriteResult } from './repository.ts';
+import { ledgerRepository as repo, type CustomerRow, type SubscriptionRow, type WriteResult } from './repository.ts';
 
 export interface ProjectionContext {
   tenantId: string;
@@ -90,11 +90,11 @@ export function createProjector(deps: { events: DomainEvents; clock: Clock }) {
     if (before && BigInt(before.read_seq) >= BigInt(ctx.readSeq)) return { kind: 'subscription', stripeId: record.stripeId, write: 'stale', emitted: [] };
     const now = clock.now();
     const since = pastDueSince(record, before?.past_due_since ?? null, now);
-    const write = await repo.upsert(tx, tenantId, mode, record, ctx.readSeq, now, { past_due_since: since });
+    // the lock above means no later read can have been stored since `before`: this write lands
+    const { write, row: after } = await repo.upsert(tx, tenantId, mode, record, ctx.readSeq, now, { past_due_since: since });
     await repo.replaceItems(tx, tenantId, mode, record, ctx.readSeq, now);
-    const after = await repo.findSubscription(tx, tenantId, mode, record.stripeId);
     const beforeSnap = before && !before.deleted && before.status ? snapshotOfRow(before) : null;
-    const afterSnap = snapshotOfRow(after!);
+    const afterSnap = snapshotOfRow(after as SubscriptionRow);
     const emitted: string[] = [];
     if (!sameSnapshot(beforeSnap, afterSnap)) {
       await events.emit(
@@ -114,10 +114,10 @@ export function createProjector(deps: { events: DomainEvents; clock: Clock }) {
     const before = await repo.findCustomer(tx, tenantId, mode, record.stripeId);
     if (before && BigInt(before.read_seq) >= BigInt(ctx.readSeq)) return { kind: 'customer', stripeId: record.stripeId, write: 'stale', emitted: [] };
     const now = clock.now();
-    const write = record.deleted
+    const { write, row } = record.deleted
       ? await repo.tombstone(tx, tenantId, mode, 'customer', record.stripeId, ctx.readSeq, now)
       : await repo.upsert(tx, tenantId, mode, record as CustomerRecord, ctx.readSeq, now);
-    const after = (await repo.findCustomer(tx, tenantId, mode, record.stripeId))!;
+    const after = row as CustomerRow;
     const view = (c: { email: string | null; deleted: boolean; metadata: Record<string, string> }) => JSON.stringify([c.email, c.deleted, c.metadata]);
     const emitted: string[] = [];
     if (!before || view(before) !== view(after)) {
@@ -188,10 +188,10 @@ export function createProjector(deps: { events: DomainEvents; clock: Clock }) {
       if (record.kind === 'customer') return projectCustomer(tx, ctx, record);
       const now = clock.now();
       if (record.deleted) {
-        const write = await repo.tombstone(tx, ctx.tenantId, ctx.mode, record.kind, record.stripeId, ctx.readSeq, now);
+        const { write } = await repo.tombstone(tx, ctx.tenantId, ctx.mode, record.kind, record.stripeId, ctx.readSeq, now);
         return { kind: record.kind, stripeId: record.stripeId, write, emitted: [] };
       }
-      const write = await repo.upsert(tx, ctx.tenantId, ctx.mode, record, ctx.readSeq, now);
+      const { write } = await repo.upsert(tx, ctx.tenantId, ctx.mode, record, ctx.readSeq, now);
       let emitted: string[] = [];
       if (record.kind === 'invoice') emitted = await noticeFailedPayment(tx, ctx, record);
       if (record.kind === 'checkout_session') emitted = await noticeCheckout(tx, ctx, record);

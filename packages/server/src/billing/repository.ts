@@ -4,7 +4,7 @@
  * stored, so an older read arriving late is a no-op ("stale"). Tenant id and
  * mode are required arguments of every statement.
  */
-import type { Queryable } from '../db/types.ts';
+import type { Queryable, Row } from '../db/types.ts';
 import type { Mode } from '../http/context.ts';
 import type { LedgerKind, LiveRecord, SubscriptionItemRecord, SubscriptionRecord } from './records.ts';
 
@@ -226,40 +226,52 @@ export const ledgerRepository = {
     await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`ledger:${tenantId}:${mode}:${stripeId}`]);
   },
 
-  /** Inserts or overwrites the row of a live record, unless a later read is stored. */
-  async upsert(tx: Queryable, tenantId: string, mode: Mode, record: LiveRecord, readSeq: bigint | number, at: Date, extra: Record<string, unknown> = {}): Promise<WriteResult> {
+  /** Inserts or overwrites the row of a live record, unless a later read is stored; returns the row written. */
+  async upsert(
+    tx: Queryable,
+    tenantId: string,
+    mode: Mode,
+    record: LiveRecord,
+    readSeq: bigint | number,
+    at: Date,
+    extra: Record<string, unknown> = {},
+  ): Promise<{ write: WriteResult; row?: Row }> {
     const table = TABLES[record.kind];
     const cols = { ...ledgerColumns(record), ...extra };
     const names = Object.keys(cols);
     const values = names.map((n) => param(n, cols[n]));
     const placeholders = names.map((_, i) => `$${i + 6}`);
-    const { rows } = await tx.query<{ inserted: boolean }>(
+    const { rows } = await tx.query<Row>(
       `insert into ${table} (tenant_id, mode, stripe_id, read_seq, updated_at, deleted, ${names.join(', ')})
        values ($1, $2, $3, $4, $5, false, ${placeholders.join(', ')})
        on conflict (tenant_id, mode, stripe_id) do update set
          ${names.map((n) => `${n} = excluded.${n}`).join(', ')}, deleted = false, read_seq = excluded.read_seq, updated_at = excluded.updated_at
        where ${table}.read_seq < excluded.read_seq
-       returning (xmax = 0) as inserted`,
+       returning *, (xmax = 0) as inserted`,
       [tenantId, mode, record.stripeId, String(readSeq), at, ...values],
     );
     const row = rows[0];
-    return row ? (row.inserted ? 'inserted' : 'updated') : 'stale';
+    if (!row) return { write: 'stale' };
+    const { inserted, ...written } = row;
+    return { write: inserted ? 'inserted' : 'updated', row: written };
   },
 
-  /** Marks an object deleted (a tombstone keeps what was known), unless a later read is stored. */
-  async tombstone(tx: Queryable, tenantId: string, mode: Mode, kind: LedgerKind, stripeId: string, readSeq: bigint | number, at: Date): Promise<WriteResult> {
+  /** Marks an object deleted (a tombstone keeps what was known), unless a later read is stored; returns the row written. */
+  async tombstone(tx: Queryable, tenantId: string, mode: Mode, kind: LedgerKind, stripeId: string, readSeq: bigint | number, at: Date): Promise<{ write: WriteResult; row?: Row }> {
     const table = TABLES[kind];
     const deletedAt = kind === 'customer' ? ', deleted_at = coalesce(stripe_customers.deleted_at, excluded.updated_at)' : '';
-    const { rows } = await tx.query<{ inserted: boolean }>(
+    const { rows } = await tx.query<Row>(
       `insert into ${table} (tenant_id, mode, stripe_id, read_seq, updated_at, deleted${kind === 'customer' ? ', deleted_at' : ''})
        values ($1, $2, $3, $4, $5, true${kind === 'customer' ? ', $5' : ''})
        on conflict (tenant_id, mode, stripe_id) do update set deleted = true, read_seq = excluded.read_seq, updated_at = excluded.updated_at${deletedAt}
        where ${table}.read_seq < excluded.read_seq
-       returning (xmax = 0) as inserted`,
+       returning *, (xmax = 0) as inserted`,
       [tenantId, mode, stripeId, String(readSeq), at],
     );
     const row = rows[0];
-    return row ? (row.inserted ? 'inserted' : 'updated') : 'stale';
+    if (!row) return { write: 'stale' };
+    const { inserted, ...written } = row;
+    return { write: inserted ? 'inserted' : 'updated', row: written };
   },
 
   /** Writes a subscription's items and tombstones the ones it no longer has. */
@@ -275,10 +287,6 @@ export const ledgerRepository = {
   async findSubscription(tx: Queryable, tenantId: string, mode: Mode, stripeId: string): Promise<SubscriptionRow | undefined> {
     const { rows } = await tx.query<SubscriptionRow>('select * from subscriptions where tenant_id = $1 and mode = $2 and stripe_id = $3', [tenantId, mode, stripeId]);
     return rows[0];
-  },
-
-  async setPastDueSince(tx: Queryable, tenantId: string, mode: Mode, stripeId: string, value: Date | null): Promise<void> {
-    await tx.query('update subscriptions set past_due_since = $4 where tenant_id = $1 and mode = $2 and stripe_id = $3', [tenantId, mode, stripeId, value]);
   },
 
   async findCustomer(tx: Queryable, tenantId: string, mode: Mode, stripeId: string): Promise<CustomerRow | undefined> {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db.ts';
 import { createStripeTestEnv, type StripeTestEnv } from '../../test/stripe.ts';
 import * as f from '../providers/stripe/fixtures.ts';
+import { signStripePayload } from '../providers/stripe/webhook.ts';
 import { deliver, endpointOf, storedEvents, switchableDb, webhookJobs, type Endpoint } from './test-helpers.ts';
 
 describe('webhook intake (over HTTP, signed like Stripe)', () => {
@@ -88,6 +89,14 @@ describe('webhook intake (over HTTP, signed like Stripe)', () => {
     expect((await deliver(ep.url, body, ep.secret, { contentType: 'text/plain' })).status).toBe(200);
     const [row] = await storedEvents(testDb.db, 'id = $1', [e.id]);
     expect(row!.type).toBe('invoice.paid');
+  });
+
+  it('a delivery without any content type is still verified and stored', async () => {
+    const e = invoicePaid();
+    const body = JSON.stringify(e);
+    const res = await fetch(ep.url, { method: 'POST', headers: { 'stripe-signature': signStripePayload(body, ep.secret) }, body: new TextEncoder().encode(body) });
+    expect(res.status).toBe(200);
+    expect(await storedEvents(testDb.db, 'id = $1', [e.id])).toHaveLength(1);
   });
 
   it('refuses, logs and counts: unknown endpoint 404, missing or bad signature 400, stale signature 400, livemode mismatch 400, too large 413', async () => {
