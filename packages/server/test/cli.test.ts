@@ -15,7 +15,7 @@ import { newStripeKey } from './stripe.ts';
 
 const PASSWORD = 'correct horse battery';
 
-describe('the tollgate command', () => {
+describe('the tollgate command', { timeout: 120_000 }, () => {
   let t: TestDb | undefined;
   let storage: Record<string, string>;
 
