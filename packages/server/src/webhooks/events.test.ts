@@ -11,7 +11,7 @@ describe('the webhook event console', () => {
   let someInvoice = '';
 
   beforeAll(async () => {
-    env = await createStripeTestEnv({ sandbox: { tickMs: 0 } });
+    env = await createStripeTestEnv({ sandbox: { tickMs: 0 }, env: { TOLLGATE_WORKER_POLL_MS: '60000' } });
     await env.connect();
     ep = await endpointOf(env.t.services, env.owner.tenantId, env.url);
     for (let i = 0; i < 10; i++) {
@@ -26,7 +26,10 @@ describe('the webhook event console', () => {
       ids.ignored!.push(c.id);
     }
   });
-  afterAll(async () => env.close());
+  afterAll(async () => {
+    await env.t.services.jobs.stop();
+    await env.close();
+  });
 
   it('lists the newest events first, 25 per page, with a cursor to the next page', async () => {
     const first = (await env.api('GET', '/v1/webhooks/events')).json();
@@ -92,5 +95,13 @@ describe('the webhook event console', () => {
     const pk = (await env.owner.request({ method: 'POST', url: '/v1/api_keys', payload: { kind: 'publishable', mode: 'test' } })).json().key;
     expect((await env.t.app.inject({ method: 'GET', url: '/v1/webhooks/events', headers: bearer(pk) })).statusCode).toBe(403);
     expect((await env.t.app.inject({ method: 'POST', url: '/v1/webhooks/events/replay', headers: bearer(pk) })).statusCode).toBe(403);
+  });
+
+  it('with workers running, a new event is processed at once: intake wakes them (they poll only once a minute here)', async () => {
+    await env.t.services.jobs.drain();
+    await env.t.services.jobs.start();
+    const e = f.event('customer.created', f.customer());
+    expect((await deliver(ep.url, e, ep.secret)).status).toBe(200);
+    await expect.poll(async () => (await env.api('GET', `/v1/webhooks/events/${e.id}`)).json().status, { timeout: 5_000, interval: 25 }).toBe('processed');
   });
 });

@@ -17,7 +17,8 @@ import type { Db } from '../db/types.ts';
 import { withTenant } from '../db/scope.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { AppError } from '../http/errors.ts';
-import { enqueue } from '../jobs/queue.ts';
+import { JOBS_CHANNEL } from '../jobs/queue.ts';
+import { jobRepository } from '../jobs/repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ProviderService } from '../providers/service.ts';
@@ -80,8 +81,31 @@ function firstIssue(issues: ReadonlyArray<{ path: PropertyKey[]; message: string
   return issue ? `${issue.path.map(String).join('.') || 'event'}: ${issue.message}` : 'not a Stripe event';
 }
 
+/** How long intake may wait before waking idle workers (one NOTIFY per window, whatever the rate). */
+const WAKE_MS = 5;
+
+/**
+ * Wakes idle workers once events are committed. Instead of a NOTIFY inside
+ * every intake transaction (one more round trip each, and NOTIFY serializes
+ * commits), intake asks for one NOTIFY per few milliseconds after its commit:
+ * under load one wake-up serves many events, and busy workers keep claiming
+ * without one.
+ */
+function createWaker(db: Db, logger: Logger) {
+  let timer: NodeJS.Timeout | undefined;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      db.query('select pg_notify($1, $2)', [JOBS_CHANNEL, WEBHOOK_QUEUE]).catch((err: unknown) => logger.warn({ err }, 'could not wake the webhook workers; they will poll'));
+    }, WAKE_MS);
+    timer.unref();
+  };
+}
+
 export function createWebhookIntake(deps: IntakeDeps) {
   const { db, clock, wallClock, providers, logger } = deps;
+  const wakeWorkers = createWaker(db, logger);
   const count = (outcome: string) =>
     deps.metrics.counter('tollgate_webhook_deliveries_total', 'Stripe webhook deliveries by outcome (stored, duplicate, or the refusal code).', ['outcome']).inc({ outcome });
 
@@ -137,13 +161,12 @@ export function createWebhookIntake(deps: IntakeDeps) {
             receivedAt: now,
           });
           if (inserted && action.action !== 'ignore') {
-            await enqueue(tx, clock, {
-              queue: WEBHOOK_QUEUE,
-              tenantId: endpoint.tenantId,
-              dedupeKey: `${endpoint.tenantId}:${event.id}`,
-              payload: { eventId: event.id },
-              maxAttempts: deps.maxAttempts,
-            });
+            // the event's processing job, committed with it (the wake-up follows the commit)
+            await jobRepository.insert(
+              tx,
+              { queue: WEBHOOK_QUEUE, tenantId: endpoint.tenantId, dedupeKey: `${endpoint.tenantId}:${event.id}`, payload: { eventId: event.id }, runAt: now, maxAttempts: deps.maxAttempts },
+              now,
+            );
           }
           return inserted;
         });
@@ -152,6 +175,7 @@ export function createWebhookIntake(deps: IntakeDeps) {
         logger.error({ err, endpointId, eventId: event.id }, 'webhook event could not be stored; answering 503 so Stripe retries');
         throw webhookErrors.webhook_store_failed();
       }
+      if (stored && action.action !== 'ignore') wakeWorkers();
       count(stored ? 'stored' : 'duplicate');
       return { duplicate: !stored, eventId: event.id };
     },
