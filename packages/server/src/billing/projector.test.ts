@@ -4,7 +4,7 @@ import { onPostgres } from '../../test/db.ts';
 import { withSystem, withTenant } from '../db/scope.ts';
 import type { DomainEventMap } from '../events/bus.ts';
 import * as f from '../providers/stripe/fixtures.ts';
-import { checkoutSessionRecord, customerRecord, invoiceRecord, subscriptionRecord } from '../providers/stripe/ledger.ts';
+import { checkoutSessionRecord, customerRecord, invoiceRecord, subscriptionRecord } from '../providers/stripe/ledger-records.ts';
 import { createProjector } from './projector.ts';
 import type { LedgerRecord } from './records.ts';
 

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as f from './fixtures.ts';
-import {
-  actionForEvent,
-  chargeRecord,
-  checkoutSessionRecord,
-  customerRecord,
-  disputeRecord,
-  followUpRefs,
-  invoiceRecord,
-  paymentMethodRecord,
-  subscriptionRecord,
-} from './ledger.ts';
+import { actionForEvent, followUpRefs } from './ledger.ts';
+import { chargeRecord, checkoutSessionRecord, customerRecord, disputeRecord, invoiceRecord, paymentMethodRecord, subscriptionRecord } from './ledger-records.ts';
 import { verifyStripeSignature, signStripePayload } from './webhook.ts';
 
 const envelope = (e: ReturnType<typeof f.event>) => e as unknown as { type: string; data: { object: Record<string, unknown> } };
