@@ -127,19 +127,20 @@ create policy tenant_isolation on tenants
   using (id = tollgate_current_tenant() or tollgate_is_system())
   with check (id = tollgate_current_tenant() or tollgate_is_system());
 
-do $$
-declare
-  t text;
+-- Every later tenant-scoped table calls this: forced RLS with the standard policy.
+create function tollgate_enable_tenant_rls(tbl regclass) returns void
+  language plpgsql
+  as $$
 begin
-  foreach t in array array['memberships', 'invitations', 'api_keys', 'audit_log'] loop
-    execute format('alter table %I enable row level security', t);
-    execute format('alter table %I force row level security', t);
-    execute format(
-      'create policy tenant_isolation on %I using (tenant_id = tollgate_current_tenant() or tollgate_is_system()) '
-      'with check (tenant_id = tollgate_current_tenant() or tollgate_is_system())', t);
-  end loop;
+  execute format('alter table %s enable row level security', tbl);
+  execute format('alter table %s force row level security', tbl);
+  execute format(
+    'create policy tenant_isolation on %s using (tenant_id = tollgate_current_tenant() or tollgate_is_system()) '
+    'with check (tenant_id = tollgate_current_tenant() or tollgate_is_system())', tbl);
 end
 $$;
+
+select tollgate_enable_tenant_rls(t) from unnest(array['memberships', 'invitations', 'api_keys', 'audit_log']::regclass[]) as t;
 
 grant usage on schema public to tollgate_app;
 grant select, insert, update, delete on all tables in schema public to tollgate_app;

@@ -37,16 +37,4 @@ create table stripe_webhook_endpoints (
 create index stripe_webhook_endpoints_id on stripe_webhook_endpoints (id);
 create unique index stripe_webhook_endpoints_active on stripe_webhook_endpoints (tenant_id, mode) where status = 'active';
 
-do $$
-declare
-  t text;
-begin
-  foreach t in array array['provider_connections', 'stripe_webhook_endpoints'] loop
-    execute format('alter table %I enable row level security', t);
-    execute format('alter table %I force row level security', t);
-    execute format(
-      'create policy tenant_isolation on %I using (tenant_id = tollgate_current_tenant() or tollgate_is_system()) '
-      'with check (tenant_id = tollgate_current_tenant() or tollgate_is_system())', t);
-  end loop;
-end
-$$;
+select tollgate_enable_tenant_rls(t) from unnest(array['provider_connections', 'stripe_webhook_endpoints']::regclass[]) as t;

@@ -110,16 +110,4 @@ create table catalog_unmanaged (
   primary key (tenant_id, mode, stripe_id)
 );
 
-do $$
-declare
-  t text;
-begin
-  foreach t in array array['features', 'products', 'product_features', 'prices', 'catalog_sync', 'stripe_prices', 'catalog_unmanaged'] loop
-    execute format('alter table %I enable row level security', t);
-    execute format('alter table %I force row level security', t);
-    execute format(
-      'create policy tenant_isolation on %I using (tenant_id = tollgate_current_tenant() or tollgate_is_system()) '
-      'with check (tenant_id = tollgate_current_tenant() or tollgate_is_system())', t);
-  end loop;
-end
-$$;
+select tollgate_enable_tenant_rls(t) from unnest(array['features', 'products', 'product_features', 'prices', 'catalog_sync', 'stripe_prices', 'catalog_unmanaged']::regclass[]) as t;

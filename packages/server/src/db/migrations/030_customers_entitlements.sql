@@ -61,16 +61,4 @@ create table customer_entitlements (
 );
 create index customer_entitlements_recompute on customer_entitlements (recompute_at) where recompute_at is not null;
 
-do $$
-declare
-  t text;
-begin
-  foreach t in array array['customers', 'grants', 'customer_entitlements'] loop
-    execute format('alter table %I enable row level security', t);
-    execute format('alter table %I force row level security', t);
-    execute format(
-      'create policy tenant_isolation on %I using (tenant_id = tollgate_current_tenant() or tollgate_is_system()) '
-      'with check (tenant_id = tollgate_current_tenant() or tollgate_is_system())', t);
-  end loop;
-end
-$$;
+select tollgate_enable_tenant_rls(t) from unnest(array['customers', 'grants', 'customer_entitlements']::regclass[]) as t;
