@@ -46,7 +46,7 @@ export interface AppDeps {
 export function createServices(deps: AppDeps) {
   const { db, clock, config, secrets, changes, logger, metrics } = deps;
   const events = new DomainEvents(clock);
-  const jobs = new JobRunner({ db, clock, logger, metrics, concurrency: config.workerConcurrency, pollMs: config.workerPollMs });
+  const jobs = new JobRunner({ db, clock, logger, metrics, concurrency: config.workerConcurrency, pollMs: config.workerPollMs, leaseMs: config.jobLeaseMs });
   const providers = createProviderService({
     db,
     clock,

@@ -8,4 +8,6 @@ export const JOB_SETTINGS = [
     description: 'Jobs this process runs at the same time.' },
   { key: 'workerPollMs', env: 'TOLLGATE_WORKER_POLL_MS', flag: 'worker-poll-ms', type: 'int', min: 10, max: 60000, default: '1000', group: 'jobs',
     description: 'How often an idle worker looks for due jobs, in milliseconds (new jobs also wake it at once through NOTIFY).' },
+  { key: 'jobLeaseMs', env: 'TOLLGATE_JOB_LEASE_MS', flag: 'job-lease-ms', type: 'int', min: 1000, max: 3600000, default: '60000', group: 'jobs',
+    description: 'How long a worker owns a claimed job. A job whose worker died (crash, SIGKILL) is taken over by another worker when this runs out; keep it above the longest job.' },
 ] as const satisfies readonly SettingDef[];

@@ -304,7 +304,8 @@ export function createProviderService(deps: ProviderServiceDeps) {
               }
             : null,
         );
-        entry.catch(() => endpoints.delete(endpointId));
+        // Only known endpoints stay cached: random ids must not grow the map.
+        entry.then((found) => (found ? undefined : endpoints.delete(endpointId)), () => endpoints.delete(endpointId));
         endpoints.set(endpointId, entry);
       }
       return entry;
