@@ -42,8 +42,4 @@ create index webhook_events_list on webhook_events (tenant_id, mode, seq);
 create index webhook_events_status on webhook_events (tenant_id, mode, status, seq) where status in ('pending', 'retrying', 'failed');
 create index webhook_events_object on webhook_events (tenant_id, object_id) where object_id is not null;
 
-alter table webhook_events enable row level security;
-alter table webhook_events force row level security;
-create policy tenant_isolation on webhook_events
-  using (tenant_id = tollgate_current_tenant() or tollgate_is_system())
-  with check (tenant_id = tollgate_current_tenant() or tollgate_is_system());
+select tollgate_enable_tenant_rls('webhook_events');

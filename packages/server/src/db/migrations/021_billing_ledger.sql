@@ -285,17 +285,5 @@ create table stripe_entitlement_summaries (
   primary key (tenant_id, mode, stripe_id)
 );
 
-do $$
-declare
-  t text;
-begin
-  foreach t in array array['stripe_customers', 'subscriptions', 'subscription_items', 'invoices', 'payment_intents', 'charges', 'refunds',
-                           'payment_methods', 'checkout_sessions', 'disputes', 'early_fraud_warnings', 'stripe_entitlement_summaries'] loop
-    execute format('alter table %I enable row level security', t);
-    execute format('alter table %I force row level security', t);
-    execute format(
-      'create policy tenant_isolation on %I using (tenant_id = tollgate_current_tenant() or tollgate_is_system()) '
-      'with check (tenant_id = tollgate_current_tenant() or tollgate_is_system())', t);
-  end loop;
-end
-$$;
+select tollgate_enable_tenant_rls(t) from unnest(array['stripe_customers', 'subscriptions', 'subscription_items', 'invoices', 'payment_intents', 'charges', 'refunds',
+                           'payment_methods', 'checkout_sessions', 'disputes', 'early_fraud_warnings', 'stripe_entitlement_summaries']::regclass[]) as t;
