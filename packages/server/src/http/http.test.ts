@@ -65,6 +65,7 @@ describe('HTTP surface', () => {
     expect(signup.requestBody.content['application/json'].schema.properties.password).toMatchObject({ type: 'string', minLength: 10 });
     expect(doc.paths['/v1/api_keys/{id}'].delete.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
     expect(doc.components.securitySchemes.secretKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.paths['/webhooks/stripe/{endpoint_id}'].post.responses['503']).toBeDefined();
   });
 });
 

@@ -32,8 +32,31 @@ function security(def: RouteDef) {
   return out;
 }
 
+/** Paths served outside the route declarations (raw-body plugins), described by hand. */
+const EXTRA_PATHS: Record<string, Record<string, unknown>> = {
+  '/webhooks/stripe/{endpoint_id}': {
+    post: {
+      summary: 'Stripe webhook intake for one tenant and mode (register this URL in Stripe, or let PUT /v1/providers/stripe/{mode} do it)',
+      tags: ['webhooks'],
+      security: [],
+      parameters: [
+        { name: 'endpoint_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+        { name: 'Stripe-Signature', in: 'header', required: true, schema: { type: 'string' }, description: 't=…,v1=… over the raw body' },
+      ],
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: 'A Stripe event' } } } },
+      responses: {
+        '200': { description: 'Stored (or already stored: `duplicate: true`); processing happens after the answer' },
+        '400': { description: 'Missing or bad signature, not a Stripe event, or livemode contradicting the endpoint' },
+        '404': { description: 'Unknown endpoint id' },
+        '413': { description: 'Body over TOLLGATE_WEBHOOK_BODY_LIMIT' },
+        '503': { description: 'Not stored (database unavailable): Stripe retries' },
+      },
+    },
+  },
+};
+
 export function buildOpenApi(routes: readonly RouteDef[], info: { version: string; serverUrl: string }) {
-  const paths: Record<string, Record<string, unknown>> = {};
+  const paths: Record<string, Record<string, unknown>> = { ...EXTRA_PATHS };
   for (const def of routes) {
     if (def.hidden) continue;
     const path = def.url.replace(/:([A-Za-z_]+)/g, '{$1}');
