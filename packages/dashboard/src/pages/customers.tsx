@@ -4,7 +4,7 @@
  * ledger's subscriptions, disputes and fraud warnings of this mode.
  */
 import { useState, type FormEvent } from 'react';
-import { api } from '../api.ts';
+import { api, ApiError } from '../api.ts';
 import { Badge, Card, Empty, ErrorBanner, Loading, useAction, useLoad, when } from '../ui.tsx';
 
 interface Entitlement {
@@ -19,7 +19,27 @@ function CustomerLookup() {
   const [input, setInput] = useState('');
   const [customer, setCustomer] = useState('');
   const entitlements = useLoad(
-    () => (customer ? api<{ data?: Entitlement[]; entitlements?: Entitlement[] }>('GET', `/v1/customers/${encodeURIComponent(customer)}/entitlements`) : Promise.resolve(undefined)),
+    () =>
+      customer
+        ? api<{ data?: Entitlement[]; entitlements?: Entitlement[] }>('GET', `/v1/customers/${encodeURIComponent(customer)}/entitlements`).catch((err) => {
+            // A customer Tollgate has not seen yet simply has nothing.
+            if (err instanceof ApiError && err.status === 404) return { entitlements: [] } as { data?: Entitlement[]; entitlements?: Entitlement[] };
+            throw err;
+          })
+        : Promise.resolve(undefined),
+    [customer],
+  );
+  const grants = useLoad(
+    () =>
+      customer
+        ? api<{ data: Array<{ id: string; product: string | null; feature: string | null; value: number | null; reason: string; granted_by: string; expires_at: string | null }> }>(
+            'GET',
+            `/v1/grants?customer=${encodeURIComponent(customer)}`,
+          ).catch((err) => {
+            if (err instanceof ApiError && err.status === 404) return { data: [] };
+            throw err;
+          })
+        : Promise.resolve(undefined),
     [customer],
   );
   const grant = useAction();
@@ -36,8 +56,15 @@ function CustomerLookup() {
       setProduct('');
       setReason('');
       entitlements.reload();
+      grants.reload();
     });
   };
+  const revoke = (id: string) =>
+    grant.run(async () => {
+      await api('DELETE', `/v1/grants/${id}`);
+      entitlements.reload();
+      grants.reload();
+    });
 
   return (
     <Card title="Customer entitlements">
@@ -55,6 +82,22 @@ function CustomerLookup() {
               <tbody>
                 {list.map((e) => (
                   <tr key={e.feature}><td><code>{e.feature}</code></td><td>{e.value === null ? 'unlimited / on' : e.value}</td><td>{e.source ?? '—'}</td><td>{when(e.valid_until)}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+          {grants.data?.data.length ? (
+            <table>
+              <thead><tr><th>Grant</th><th>Reason</th><th>By</th><th>Expires</th><th /></tr></thead>
+              <tbody>
+                {grants.data.data.map((g) => (
+                  <tr key={g.id}>
+                    <td>{g.product ? <>product <code>{g.product}</code></> : <>feature <code>{g.feature}</code>{g.value !== null ? ` = ${g.value}` : ''}</>}</td>
+                    <td>{g.reason}</td>
+                    <td className="small">{g.granted_by}</td>
+                    <td className="small">{when(g.expires_at)}</td>
+                    <td><button className="danger" disabled={grant.busy} onClick={() => revoke(g.id)}>Revoke</button></td>
+                  </tr>
                 ))}
               </tbody>
             </table>

@@ -87,4 +87,25 @@ describe('the console', () => {
     expect(await page.getByRole('button', { name: 'Replay all failed' }).count()).toBe(1);
     await page.screenshot({ path: '/tmp/tollgate-console-webhooks.png', fullPage: true });
   });
+
+  it('grants a customer a product from the customers page, and revokes it', async () => {
+    await env.api('POST', '/v1/features', { key: 'export_pdf', name: 'Export PDF' });
+    await env.api('PATCH', '/v1/products/pro', { features: [{ feature: 'export_pdf' }] });
+    await page.getByRole('link', { name: 'Customers' }).click();
+    await page.getByLabel('Your app’s user id').fill('user_42');
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.getByText('No entitlements').waitFor();
+    await page.getByLabel('Product key').fill('pro');
+    await page.getByLabel('Reason').fill('support comp');
+    await page.getByRole('button', { name: 'Grant', exact: true }).click();
+    await page.getByRole('button', { name: 'Revoke' }).waitFor();
+    await page.locator('td', { hasText: 'export_pdf' }).waitFor();
+    expect((await env.api('GET', '/v1/entitlements/check?customer=user_42&feature=export_pdf')).json()).toMatchObject({ allowed: true, source: 'grant' });
+    expect((await env.api('GET', '/v1/grants?customer=user_42')).json().data[0]).toMatchObject({ product: 'pro', reason: 'support comp', granted_by: expect.stringMatching(/^user:/) });
+    await page.screenshot({ path: '/tmp/tollgate-console-customers.png', fullPage: true });
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('No entitlements').waitFor();
+    expect((await env.api('GET', '/v1/entitlements/check?customer=user_42&feature=export_pdf')).json().allowed).toBe(false);
+    expect((await env.api('GET', '/v1/grants?customer=user_42')).json().data).toEqual([]);
+  });
 });
