@@ -23,6 +23,8 @@ import { entitlementRoutes } from '../entitlements/routes.ts';
 import { appConfigRoutes } from '../appconfig/routes.ts';
 import { webhookRoutes } from '../webhooks/routes.ts';
 import { billingRoutes } from '../billing/routes.ts';
+import { settingsRoutes } from '../settings/routes.ts';
+import { checkoutRoutes } from '../checkout/routes.ts';
 import { createServices, type AppDeps, type AppServices } from './services.ts';
 
 /** Fastify's own error codes, mapped to our stable codes. */
@@ -81,13 +83,15 @@ export function buildApp(deps: AppDeps, extraModules: RouteModule[] = []): Built
   const routes: RouteDef[] = [];
   let openapiDoc: unknown;
   const openapi = () => (openapiDoc ??= buildOpenApi(routes, { version: deps.version, serverUrl: config.publicUrl }));
-  const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, providerRoutes, catalogRoutes, catalogSyncRoutes, consoleRoutes, webhookRoutes, billingRoutes, customerRoutes, entitlementRoutes, appConfigRoutes, ...extraModules];
+  const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, providerRoutes, catalogRoutes, catalogSyncRoutes, consoleRoutes, webhookRoutes, billingRoutes, customerRoutes, entitlementRoutes, appConfigRoutes, settingsRoutes, checkoutRoutes, ...extraModules];
   for (const module of modules) routes.push(...module(services));
 
   const routeDeps = { auth: authenticator(services), disableAuth: config.disableAuth };
   app.register(async (scope) => {
     for (const def of routes) registerRoute(scope, def, routeDeps);
   });
+
+  app.addHook('onClose', () => services.checkout.limiter.close());
 
   app.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);

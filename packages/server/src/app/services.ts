@@ -23,6 +23,8 @@ import { createGrantService } from '../entitlements/grants.ts';
 import { createAppConfigService } from '../appconfig/service.ts';
 import { createBilling } from '../billing/index.ts';
 import { createWebhooks } from '../webhooks/index.ts';
+import { createSettingsService } from '../settings/service.ts';
+import { createCheckout } from '../checkout/index.ts';
 
 /** Secrets the server needs at run time (from config, or generated for development). */
 export interface RuntimeSecrets {
@@ -60,6 +62,9 @@ export function createServices(deps: AppDeps) {
   const billing = createBilling({ events, clock });
   const webhooks = createWebhooks({ db, clock, logger, metrics, providers, jobs, projector: billing.projector, catalog, config });
   const customers = createCustomerService({ db, clock, providers });
+  const settings = createSettingsService({ clock });
+  // Before the entitlement engine: its checkout/customer handlers must see the links these make.
+  const checkout = createCheckout({ db, clock, logger, metrics, config, sessionSecret: secrets.sessionSecret, events, providers, customers, settings });
   const entitlements = createEntitlementService({ db, clock, logger, events, jobs, customers, changes, cacheTtlMs: config.entitlementCacheMs });
   const appConfig = createAppConfigService({ clock, catalog, defaultTtlSeconds: config.configCacheTtlSeconds });
   const grants = createGrantService({ clock, catalog, customers, entitlements });
@@ -89,6 +94,8 @@ export function createServices(deps: AppDeps) {
     appConfig,
     billing,
     webhooks,
+    settings,
+    checkout,
     apiKeys,
     tenants,
     accounts,

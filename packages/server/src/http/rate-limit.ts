@@ -72,7 +72,7 @@ export function redisRateLimiter(options: { url: string; prefix: string; logger:
   redis.on('error', (err: Error) => {
     // ioredis reconnects by itself; say so once a minute rather than on every attempt.
     const now = Date.now();
-    if (now - lastError > 60_000) options.logger.warn({ err: err.message }, 'rate limiter: Redis unavailable; limits are not enforced until it is back');
+    if (now - lastError > 60_000) options.logger.warn({ error: err.message }, 'rate limiter: Redis unavailable; limits are not enforced until it is back');
     lastError = now;
   });
   redis.defineCommand('tollgateHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
@@ -86,7 +86,7 @@ export function redisRateLimiter(options: { url: string; prefix: string; logger:
         )) as [number, number];
         return { allowed: count <= limit, count, limit, retryAfterSeconds: Math.max(1, Math.ceil(ttl / 1000)) };
       } catch (err) {
-        options.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'rate limiter: Redis call failed; allowing the request');
+        options.logger.warn({ error: err instanceof Error ? err.message : String(err) }, 'rate limiter: Redis call failed; allowing the request');
         return { allowed: true, count: 0, limit, retryAfterSeconds: 1 };
       }
     },
