@@ -23,6 +23,7 @@ import { entitlementRoutes } from '../entitlements/routes.ts';
 import { appConfigRoutes } from '../appconfig/routes.ts';
 import { webhookRoutes } from '../webhooks/routes.ts';
 import { billingRoutes } from '../billing/routes.ts';
+import { outboundRoutes } from '../outbound/routes.ts';
 import { settingsRoutes } from '../settings/routes.ts';
 import { checkoutRoutes } from '../checkout/routes.ts';
 import { createServices, type AppDeps, type AppServices } from './services.ts';
@@ -83,7 +84,7 @@ export function buildApp(deps: AppDeps, extraModules: RouteModule[] = []): Built
   const routes: RouteDef[] = [];
   let openapiDoc: unknown;
   const openapi = () => (openapiDoc ??= buildOpenApi(routes, { version: deps.version, serverUrl: config.publicUrl }));
-  const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, providerRoutes, catalogRoutes, catalogSyncRoutes, consoleRoutes, webhookRoutes, billingRoutes, customerRoutes, entitlementRoutes, appConfigRoutes, settingsRoutes, checkoutRoutes, ...extraModules];
+  const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, providerRoutes, catalogRoutes, catalogSyncRoutes, consoleRoutes, webhookRoutes, billingRoutes, customerRoutes, entitlementRoutes, outboundRoutes, appConfigRoutes, settingsRoutes, checkoutRoutes, ...extraModules];
   for (const module of modules) routes.push(...module(services));
 
   const routeDeps = { auth: authenticator(services), disableAuth: config.disableAuth };

@@ -23,6 +23,7 @@ import { createGrantService } from '../entitlements/grants.ts';
 import { createAppConfigService } from '../appconfig/service.ts';
 import { createBilling } from '../billing/index.ts';
 import { createWebhooks } from '../webhooks/index.ts';
+import { createOutbound } from '../outbound/index.ts';
 import { createSettingsService } from '../settings/service.ts';
 import { createCheckout } from '../checkout/index.ts';
 
@@ -68,6 +69,18 @@ export function createServices(deps: AppDeps) {
   const entitlements = createEntitlementService({ db, clock, logger, events, jobs, customers, changes, cacheTtlMs: config.entitlementCacheMs });
   const appConfig = createAppConfigService({ clock, catalog, defaultTtlSeconds: config.configCacheTtlSeconds });
   const grants = createGrantService({ clock, catalog, customers, entitlements });
+  const outbound = createOutbound({
+    db,
+    clock,
+    logger,
+    metrics,
+    events,
+    jobs,
+    encryptionKey: secrets.encryptionKey,
+    production: config.nodeEnv === 'production',
+    maxAttempts: config.outboundWebhookMaxAttempts,
+    timeoutMs: config.outboundWebhookTimeoutMs,
+  });
   const apiKeys = createApiKeyService({ db, clock, changes });
   const tenants = createTenantService({ clock, apiKeys });
   const accounts = createAccountService({
@@ -91,6 +104,7 @@ export function createServices(deps: AppDeps) {
     customers,
     entitlements,
     grants,
+    outbound,
     appConfig,
     billing,
     webhooks,

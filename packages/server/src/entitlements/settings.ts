@@ -16,4 +16,8 @@ export const ENTITLEMENT_SETTINGS = [
     description: 'Checkout sessions one client IP may start per window with a publishable key (browsers and apps; calls with a secret key come from your backend and count per customer only).' },
   { key: 'checkoutRateLimitWindowSeconds', env: 'TOLLGATE_CHECKOUT_RATE_LIMIT_WINDOW_SECONDS', flag: 'checkout-rate-limit-window-seconds', type: 'int', min: 1, max: 86400, default: '600', group: 'limits',
     description: 'Length of the checkout rate-limit window, in seconds.' },
+  { key: 'outboundWebhookMaxAttempts', env: 'TOLLGATE_OUTBOUND_WEBHOOK_MAX_ATTEMPTS', flag: 'outbound-webhook-max-attempts', type: 'int', min: 1, max: 20, default: '8', group: 'webhooks',
+    description: 'Delivery attempts of one outbound webhook to your backend (immediately, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) before it is marked failed; it can be resent.' },
+  { key: 'outboundWebhookTimeoutMs', env: 'TOLLGATE_OUTBOUND_WEBHOOK_TIMEOUT_MS', flag: 'outbound-webhook-timeout-ms', type: 'int', min: 100, max: 60000, default: '10000', group: 'webhooks',
+    description: 'How long your endpoint may take to answer an outbound webhook, in milliseconds; a slower answer counts as a failed attempt.' },
 ] as const satisfies readonly SettingDef[];

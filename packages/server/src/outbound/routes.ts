@@ -1,0 +1,112 @@
+/** Outbound webhook routes: endpoints on the tenant's backend, the delivery log, and resend. */
+import { z } from 'zod';
+import type { AppServices } from '../app/services.ts';
+import { defineRoute, type RouteDef } from '../http/route.ts';
+import {
+  createEndpointBody,
+  deliveriesQuery,
+  deliveryDetail,
+  deliveryParams,
+  deliveryView,
+  endpointParams,
+  endpointView,
+  endpointWithSecret,
+  updateEndpointBody,
+} from './schemas.ts';
+
+export function outboundRoutes(s: AppServices): RouteDef[] {
+  const tags = ['outbound webhooks'];
+  return [
+    defineRoute({
+      method: 'POST',
+      url: '/v1/webhook_endpoints',
+      summary: 'Register an endpoint on your backend for entitlements.updated, subscription.updated, invoice.payment_failed, checkout.completed; the answer holds its signing secret, once',
+      tags,
+      access: { permission: 'settings:write' },
+      body: createEndpointBody,
+      status: 201,
+      response: endpointWithSecret,
+      handler: ({ scope, body }) => s.inTenant(scope.tenantId, (tx) => s.outbound.createEndpoint(tx, scope, body)),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/webhook_endpoints',
+      summary: 'Webhook endpoints of the current mode',
+      tags,
+      access: { permission: 'tenant:read' },
+      response: z.object({ data: z.array(endpointView) }),
+      handler: async ({ scope }) => ({ data: await s.inTenant(scope.tenantId, (tx) => s.outbound.listEndpoints(tx, scope)) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/webhook_endpoints/:id',
+      summary: 'One webhook endpoint',
+      tags,
+      access: { permission: 'tenant:read' },
+      params: endpointParams,
+      response: endpointView,
+      handler: ({ scope, params }) => s.inTenant(scope.tenantId, (tx) => s.outbound.getEndpoint(tx, scope, params.id)),
+    }),
+    defineRoute({
+      method: 'PATCH',
+      url: '/v1/webhook_endpoints/:id',
+      summary: 'Change an endpoint: URL, description, event types, or disable it (its pending deliveries are canceled)',
+      tags,
+      access: { permission: 'settings:write' },
+      params: endpointParams,
+      body: updateEndpointBody,
+      response: endpointView,
+      handler: ({ scope, params, body }) => s.inTenant(scope.tenantId, (tx) => s.outbound.updateEndpoint(tx, scope, params.id, body)),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/v1/webhook_endpoints/:id',
+      summary: 'Delete an endpoint and its delivery log',
+      tags,
+      access: { permission: 'settings:write' },
+      params: endpointParams,
+      handler: ({ scope, params }) => s.inTenant(scope.tenantId, (tx) => s.outbound.deleteEndpoint(tx, scope, params.id)),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/webhook_endpoints/:id/rotate_secret',
+      summary: 'Replace the signing secret (effective for every later attempt); the answer holds the new one, once',
+      tags,
+      access: { permission: 'settings:write' },
+      params: endpointParams,
+      response: endpointWithSecret,
+      handler: ({ scope, params }) => s.inTenant(scope.tenantId, (tx) => s.outbound.rotateSecret(tx, scope, params.id)),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/webhook_deliveries',
+      summary: 'The delivery log, newest first (filter by endpoint, status, type)',
+      tags,
+      access: { permission: 'tenant:read' },
+      query: deliveriesQuery,
+      response: z.object({ data: z.array(deliveryView), has_more: z.boolean() }),
+      handler: ({ scope, query }) => s.inTenant(scope.tenantId, (tx) => s.outbound.listDeliveries(tx, scope, query)),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/webhook_deliveries/:id',
+      summary: 'One delivery with the body sent and every attempt',
+      tags,
+      access: { permission: 'tenant:read' },
+      params: deliveryParams,
+      response: deliveryDetail,
+      handler: ({ scope, params }) => s.inTenant(scope.tenantId, (tx) => s.outbound.getDelivery(tx, scope, params.id)),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/webhook_deliveries/:id/resend',
+      summary: 'Send the same message (same webhook-id) once more, now',
+      tags,
+      access: { permission: 'billing:operate' },
+      params: deliveryParams,
+      status: 202,
+      response: deliveryView,
+      handler: ({ scope, params }) => s.inTenant(scope.tenantId, (tx) => s.outbound.resend(tx, scope, params.id)),
+    }),
+  ];
+}
