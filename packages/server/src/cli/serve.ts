@@ -4,6 +4,7 @@ import { startServer, stopOnSignals } from '../app/server.ts';
 import { createLogger } from '../log/logger.ts';
 import { describeDatabase } from '../db/open.ts';
 import { addSettingOptions, configOrExit } from './options.ts';
+import { runDemo } from './dev.ts';
 
 async function serve(options: Record<string, unknown>, overrides: Record<string, string> = {}) {
   const config = configOrExit(options, overrides);
@@ -26,9 +27,11 @@ export function registerServeCommands(program: Command): void {
   addSettingOptions(
     program
       .command('dev')
-      .description('Run the server for local development (embedded database in .tollgate/data unless DATABASE_URL is set).')
+      .description(
+        'Run the offline demo: the server on an embedded database (in .tollgate/data unless DATABASE_URL is set) with the Stripe sandbox in the same process, a demo tenant, catalog and checkout link.',
+      )
       .action(async (options: Record<string, unknown>) => {
-        await serve(options);
+        await runDemo(options);
       }),
   );
 }
