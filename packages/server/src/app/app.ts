@@ -4,6 +4,8 @@
  * tests build it in-process and call `app.inject`.
  */
 import cookie from '@fastify/cookie';
+import { createServer } from 'node:http';
+import { entitlementFastLane } from '../entitlements/fast-lane.ts';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { accountRoutes } from '../accounts/routes.ts';
 import { apiKeyRoutes } from '../apikeys/routes.ts';
@@ -65,7 +67,10 @@ export interface BuiltApp {
 export function buildApp(deps: AppDeps, extraModules: RouteModule[] = []): BuiltApp {
   const services = createServices(deps);
   const { config, logger, metrics } = deps;
+  const fastLane = entitlementFastLane({ apiKeys: services.apiKeys, entitlements: services.entitlements, metrics });
   const app: FastifyInstance = Fastify({
+    // Fully cached entitlement checks are answered before routing (see entitlements/fast-lane.ts).
+    serverFactory: (handler) => createServer((req, res) => fastLane(req, res) || handler(req, res)),
     loggerInstance: logger as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,

@@ -199,6 +199,33 @@ describe('entitlements', () => {
     expect(await check('holder', 'export_pdf')).toMatchObject({ allowed: true });
   });
 
+  it('the fast lane (cached checks over real HTTP) answers exactly like the route, and a revoked key stops at once', async () => {
+    await env.api('POST', '/v1/grants', { customer: 'lane', feature: 'projects', value: 7, reason: 'lane test' });
+    const fastCount = async () => Number(/tollgate_entitlement_fast_lane_total (\d+)/.exec((await env.t.app.inject({ method: 'GET', url: '/metrics' })).body)?.[1] ?? 0);
+    const before = await fastCount();
+    const get = (path: string, key = env.secretKey) => fetch(`${env.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+    for (const path of ['/v1/entitlements/check?customer=lane&feature=projects', '/v1/entitlements/check?customer=lane&feature=export_pdf', '/v1/entitlements/check?customer=nobody-here&feature=projects']) {
+      const viaRoute = await env.api('GET', path);
+      const first = await get(path); // fills the cache if the route above did not
+      const second = await get(path);
+      expect(await second.json()).toEqual(viaRoute.json());
+      expect(await first.json()).toEqual(viaRoute.json());
+      expect(second.status).toBe(200);
+      expect(second.headers.get('cache-control')).toBe('no-store');
+      expect(second.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    }
+    expect(await fastCount()).toBeGreaterThanOrEqual(before + 3);
+    // Invalid input still gets the route's errors.
+    expect((await get('/v1/entitlements/check?customer=lane')).status).toBe(400);
+    expect((await get('/v1/entitlements/check?customer=lane&feature=BAD KEY')).status).toBe(400);
+    // A key revoked in this process is refused on the very next request.
+    const extra = (await env.api('POST', '/v1/api_keys', { kind: 'secret' })).json();
+    expect((await get('/v1/entitlements/check?customer=lane&feature=projects', extra.key)).status).toBe(200);
+    expect((await get('/v1/entitlements/check?customer=lane&feature=projects', extra.key)).status).toBe(200);
+    await env.api('DELETE', `/v1/api_keys/${extra.id}`);
+    expect((await get('/v1/entitlements/check?customer=lane&feature=projects', extra.key)).status).toBe(401);
+  });
+
   it('fails closed with 503 when the database is unreachable and nothing is cached', async () => {
     const original = env.t.testDb.db.transaction;
     env.t.testDb.db.transaction = async () => {

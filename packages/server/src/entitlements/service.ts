@@ -132,6 +132,12 @@ export function createEntitlementService(deps: EntitlementServiceDeps) {
     for (const id of new Set(ids)) await recompute(tx, tenantId, mode, id);
   }
 
+  function answer(entry: CachedCustomer, feature: string, now: number): CheckResult {
+    const row = entry.features.get(feature);
+    if (!row || (row.valid_until && row.valid_until.getTime() <= now)) return DENIED;
+    return { allowed: true, value: row.value === null ? null : Number(row.value), source: row.source, valid_until: row.valid_until?.toISOString() ?? null };
+  }
+
   // Concurrent misses for the same customer share one query (no thundering herd).
   const inflight = new Map<string, Promise<CachedCustomer>>();
 
@@ -186,9 +192,14 @@ export function createEntitlementService(deps: EntitlementServiceDeps) {
       const key = EntitlementCache.key(tenantId, mode, externalId);
       const now = clock.now().getTime();
       const entry = cache.get(key, now) ?? (await load(tenantId, mode, externalId, key, now));
-      const row = entry.features.get(feature);
-      if (!row || (row.valid_until && row.valid_until.getTime() <= now)) return DENIED;
-      return { allowed: true, value: row.value === null ? null : Number(row.value), source: row.source, valid_until: row.valid_until?.toISOString() ?? null };
+      return answer(entry, feature, now);
+    },
+
+    /** The answer if this customer is cached, else undefined (no database): for the hot-path fast lane. */
+    peek(tenantId: string, mode: Mode, externalId: string, feature: string): CheckResult | undefined {
+      const now = clock.now().getTime();
+      const entry = cache.get(EntitlementCache.key(tenantId, mode, externalId), now);
+      return entry && answer(entry, feature, now);
     },
 
     /** The whole current set (rows whose time ran out are left out even before the sweeper runs). */
