@@ -206,13 +206,16 @@ describe('entitlements', () => {
     const get = (path: string, key = env.secretKey) => fetch(`${env.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
     for (const path of ['/v1/entitlements/check?customer=lane&feature=projects', '/v1/entitlements/check?customer=lane&feature=export_pdf', '/v1/entitlements/check?customer=nobody-here&feature=projects']) {
       const viaRoute = await env.api('GET', path);
-      const first = await get(path); // fills the cache if the route above did not
-      const second = await get(path);
-      expect(await second.json()).toEqual(viaRoute.json());
-      expect(await first.json()).toEqual(viaRoute.json());
-      expect(second.status).toBe(200);
-      expect(second.headers.get('cache-control')).toBe('no-store');
-      expect(second.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      const start = await fastCount();
+      // The first answers fill the cache (a change notification arriving late may empty it once more).
+      for (let i = 0; i < 10 && (await fastCount()) === start; i++) {
+        const res = await get(path);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+        expect(await res.json()).toEqual(viaRoute.json());
+      }
+      expect(await fastCount()).toBeGreaterThan(start);
     }
     expect(await fastCount()).toBeGreaterThanOrEqual(before + 3);
     // Invalid input still gets the route's errors.
