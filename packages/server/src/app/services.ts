@@ -63,7 +63,8 @@ export function createServices(deps: AppDeps) {
   const billing = createBilling({ events, clock });
   const webhooks = createWebhooks({ db, clock, logger, metrics, providers, jobs, projector: billing.projector, catalog, config });
   const customers = createCustomerService({ db, clock, providers });
-  const settings = createSettingsService({ clock });
+  // Changing the grace period recomputes past-due customers (entitlements is defined below; called later).
+  const settings = createSettingsService({ clock, onGraceChanged: (tx, tenantId) => entitlements.recomputePastDue(tx, tenantId) });
   // Before the entitlement engine: its checkout/customer handlers must see the links these make.
   const checkout = createCheckout({ db, clock, logger, metrics, config, sessionSecret: secrets.sessionSecret, events, providers, customers, settings });
   const entitlements = createEntitlementService({ db, clock, logger, events, jobs, customers, changes, cacheTtlMs: config.entitlementCacheMs });

@@ -84,4 +84,17 @@ describe('the app config', () => {
     expect([res.statusCode, res.json().error.code]).toEqual([400, 'stripe_key_malformed']);
     expect((await env.api('GET', '/v1/providers/stripe/test')).json().publishable_key).toBe('pk_test_abcdefghijkl');
   });
+
+  it('a tenant can set its own config cache TTL; bad settings are refused', async () => {
+    expect((await env.api('PATCH', '/v1/settings', { config_cache_ttl_seconds: 60 })).json()).toMatchObject({ config_cache_ttl_seconds: 60 });
+    const res = await getConfig();
+    expect(res.json().cache_ttl_seconds).toBe(60);
+    expect(res.headers['cache-control']).toBe('public, max-age=60');
+    await env.api('PATCH', '/v1/settings', { config_cache_ttl_seconds: null });
+    expect((await getConfig()).json().cache_ttl_seconds).toBe(300);
+    for (const body of [{ grace_days: -1 }, { grace_days: 61 }, { config_cache_ttl_seconds: 1.5 }, { color: 'blue' }]) {
+      const bad = await env.api('PATCH', '/v1/settings', body);
+      expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'validation_failed']);
+    }
+  });
 });

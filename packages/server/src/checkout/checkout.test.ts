@@ -62,7 +62,7 @@ describe('checkout and the customer portal', () => {
   afterAll(async () => env.close());
 
   it('refuses to start a Checkout before allowed origins are set, saying how to set them', async () => {
-    expect((await env.api('GET', '/v1/settings')).json()).toEqual({ allowed_origins: [] });
+    expect((await env.api('GET', '/v1/settings')).json()).toEqual({ allowed_origins: [], grace_days: 3, config_cache_ttl_seconds: null });
     const res = await env.api('POST', '/v1/checkout/sessions', checkoutBody({ customer: 'early' }));
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('allowed_origins_not_set');
@@ -72,7 +72,7 @@ describe('checkout and the customer portal', () => {
     const withPath = await env.api('PATCH', '/v1/settings', { allowed_origins: ['https://app.example.com/pricing'] });
     expect(withPath.statusCode).toBe(400);
     const set = await env.api('PATCH', '/v1/settings', { allowed_origins: [`${origin}/`, 'https://App.Example.com'] });
-    expect(set.json()).toEqual({ allowed_origins: [origin, 'https://app.example.com'] });
+    expect(set.json()).toEqual({ allowed_origins: [origin, 'https://app.example.com'], grace_days: 3, config_cache_ttl_seconds: null });
   });
 
   it('needs a connected Stripe account, and a price pushed to it', async () => {

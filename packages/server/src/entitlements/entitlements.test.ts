@@ -143,6 +143,11 @@ describe('entitlements', () => {
     // Grace: 3 days (the default) from the first failed payment.
     expect(new Date(during.valid_until).getTime() - periodEnd * 1000).toBeGreaterThanOrEqual(3 * DAY * 1000);
     expect(new Date(during.valid_until).getTime() - periodEnd * 1000).toBeLessThanOrEqual(3 * DAY * 1000 + 120_000);
+    // The tenant's grace period applies at once when it changes.
+    expect((await env.api('PATCH', '/v1/settings', { grace_days: 0 })).json()).toMatchObject({ grace_days: 0 });
+    expect(await check('late-payer', 'export_pdf')).toMatchObject({ allowed: false });
+    await env.api('PATCH', '/v1/settings', { grace_days: 3 });
+    expect(await check('late-payer', 'export_pdf')).toMatchObject({ allowed: true, valid_until: during.valid_until });
     await advance(2 * DAY);
     expect(await check('late-payer', 'export_pdf')).toMatchObject({ allowed: true });
     // Day 3 after the failure: the grace is over before Stripe's next retry (day 3) can succeed or fail.

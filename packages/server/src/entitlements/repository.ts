@@ -167,6 +167,22 @@ export const entitlementRepository = {
     return rows.map((r) => r.id);
   },
 
+  /** Customers of `mode` holding a past_due subscription (their access depends on the grace period). */
+  async customersPastDue(tx: Queryable, tenantId: string, mode: Mode): Promise<string[]> {
+    const { rows } = await tx.query<{ id: string }>(
+      `select distinct c.id from subscriptions s
+         join stripe_customers sc on sc.tenant_id = s.tenant_id and sc.mode = s.mode and sc.stripe_id = s.stripe_customer_id
+         join customers c on c.tenant_id = s.tenant_id and c.mode = s.mode
+          and (c.stripe_customer_id = s.stripe_customer_id or c.id::text = sc.metadata->>'tollgate_customer_id')
+        where s.tenant_id = $1 and s.mode = $2 and s.status = 'past_due' and not s.deleted
+       union
+       select c.id from subscriptions s join customers c on c.tenant_id = s.tenant_id and c.mode = s.mode and c.stripe_customer_id = s.stripe_customer_id
+        where s.tenant_id = $1 and s.mode = $2 and s.status = 'past_due' and not s.deleted`,
+      [tenantId, mode],
+    );
+    return rows.map((r) => r.id);
+  },
+
   /** Customers with an entitlement whose source has run out (system scope: the sweeper). */
   async expired(tx: Queryable, now: Date, limit: number): Promise<Array<{ tenant_id: string; mode: Mode; customer_id: string }>> {
     const { rows } = await tx.query<{ tenant_id: string; mode: Mode; customer_id: string }>(

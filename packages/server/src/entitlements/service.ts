@@ -21,6 +21,7 @@ import type { Logger } from '../log/logger.ts';
 import { tenantRepository } from '../tenants/repository.ts';
 import type { CustomerService } from '../customers/service.ts';
 import { EntitlementCache, type CachedCustomer } from './cache.ts';
+import { DEFAULT_GRACE_DAYS } from '../settings/service.ts';
 import { computeEntitlements } from './engine.ts';
 import { entitlementErrors } from './errors.ts';
 import { entitlementRepository, type EntitlementRow } from './repository.ts';
@@ -28,7 +29,6 @@ import { entitlementRepository, type EntitlementRow } from './repository.ts';
 const TOPIC = 'entitlements';
 export const SWEEP_QUEUE = 'entitlements.sweep';
 const SWEEP_EVERY_MS = 60_000;
-const DEFAULT_GRACE_DAYS = 3;
 
 export interface CheckResult {
   allowed: boolean;
@@ -181,6 +181,11 @@ export function createEntitlementService(deps: EntitlementServiceDeps) {
 
   const service = {
     recompute,
+
+    /** Recomputes every customer whose access rests on a grace period (the tenant changed it). */
+    async recomputePastDue(tx: Queryable, tenantId: string): Promise<void> {
+      for (const mode of ['test', 'live'] as const) await recomputeMany(tx, tenantId, mode, await entitlementRepository.customersPastDue(tx, tenantId, mode));
+    },
 
     /** Recomputes every holder of a product in every mode (catalog changes call this through product.features_changed). */
     async recomputeForProduct(tx: Queryable, tenantId: string, productId: string): Promise<void> {

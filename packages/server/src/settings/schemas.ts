@@ -32,11 +32,27 @@ export const updateSettingsBody = z
       .max(50)
       .optional()
       .describe('Origins that Checkout and portal redirect URLs (success_url, cancel_url, return_url) must fall under, e.g. https://app.example.com'),
+    grace_days: z
+      .number()
+      .min(0)
+      .max(60)
+      .optional()
+      .describe('Days a past_due subscription keeps its entitlements, counted from the first failed payment (default 3)'),
+    config_cache_ttl_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86400)
+      .nullable()
+      .optional()
+      .describe('cache_ttl_seconds of GET /v1/config for this tenant; null = the server default'),
   })
   .strict();
 
 export const settingsView = z.object({
   allowed_origins: z.array(z.string()),
+  grace_days: z.number(),
+  config_cache_ttl_seconds: z.number().nullable(),
 });
 
 export type SettingsView = z.infer<typeof settingsView>;

@@ -1,7 +1,8 @@
 /**
- * Tenant settings the API exposes (stored in `tenants.settings`): for now the
- * allowed origins that every redirect URL of Checkout and the portal must fall
- * under, so a leaked publishable key cannot bounce customers to another site.
+ * Tenant settings the API exposes (stored in `tenants.settings`): the allowed
+ * origins that every redirect URL of Checkout and the portal must fall under
+ * (so a leaked publishable key cannot bounce customers to another site), the
+ * grace period of past_due subscriptions, and the app config's cache TTL.
  */
 import type { Queryable } from '../db/types.ts';
 import type { TenantScope } from '../http/context.ts';
@@ -39,24 +40,40 @@ export function checkRedirectUrl(origins: readonly string[], url: string, field:
   return url;
 }
 
-export function createSettingsService(deps: { clock: Clock }) {
+export const DEFAULT_GRACE_DAYS = 3;
+
+export function createSettingsService(deps: { clock: Clock; onGraceChanged?: (tx: Queryable, tenantId: string) => Promise<void> }) {
   const { clock } = deps;
   return {
     async get(tx: Queryable, tenantId: string): Promise<SettingsView> {
-      const tenant = await tenantRepository.findById(tx, tenantId);
-      return { allowed_origins: originsOf(tenant?.settings) };
+      const settings = (await tenantRepository.findById(tx, tenantId))?.settings;
+      const grace = Number(settings?.grace_days ?? DEFAULT_GRACE_DAYS);
+      const ttl = settings?.config_cache_ttl_seconds;
+      return {
+        allowed_origins: originsOf(settings),
+        grace_days: Number.isFinite(grace) ? grace : DEFAULT_GRACE_DAYS,
+        config_cache_ttl_seconds: typeof ttl === 'number' ? ttl : null,
+      };
     },
 
     async allowedOrigins(tx: Queryable, tenantId: string): Promise<string[]> {
       return (await this.get(tx, tenantId)).allowed_origins;
     },
 
-    async update(tx: Queryable, scope: TenantScope, patch: { allowed_origins?: string[] }): Promise<SettingsView> {
+    async update(
+      tx: Queryable,
+      scope: TenantScope,
+      patch: { allowed_origins?: string[]; grace_days?: number; config_cache_ttl_seconds?: number | null },
+    ): Promise<SettingsView> {
       const changes: Record<string, unknown> = {};
       if (patch.allowed_origins !== undefined) changes.allowed_origins = [...new Set(patch.allowed_origins)];
+      if (patch.grace_days !== undefined) changes.grace_days = patch.grace_days;
+      if (patch.config_cache_ttl_seconds !== undefined) changes.config_cache_ttl_seconds = patch.config_cache_ttl_seconds;
       if (Object.keys(changes).length) {
         await tenantRepository.updateSettings(tx, scope.tenantId, changes);
         await auditRepository.record(tx, scope.tenantId, { actor: describeActor(scope.actor), action: 'settings.updated', target: 'settings', details: changes, at: clock.now() });
+        // Past-due customers' access depends on the grace period: recompute them in this transaction.
+        if (patch.grace_days !== undefined) await deps.onGraceChanged?.(tx, scope.tenantId);
       }
       return this.get(tx, scope.tenantId);
     },
