@@ -4,7 +4,7 @@
  * tests build it in-process and call `app.inject`.
  */
 import cookie from '@fastify/cookie';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { entitlementFastLane } from '../entitlements/fast-lane.ts';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { accountRoutes } from '../accounts/routes.ts';
@@ -58,6 +58,18 @@ function requestIds(): () => string {
   return () => `${prefix}${(n++).toString(36)}`;
 }
 
+/**
+ * Fastify sets these on the server it makes itself but not on one a factory
+ * brings: a keep-alive longer than load balancers' idle timeout (else they
+ * reuse a socket we just closed), and no request or socket timeout of Node's own.
+ */
+function withFastifyTimeouts(server: Server): Server {
+  server.keepAliveTimeout = 72_000;
+  server.requestTimeout = 0;
+  server.setTimeout(0);
+  return server;
+}
+
 export interface BuiltApp {
   app: FastifyInstance;
   services: AppServices;
@@ -70,7 +82,7 @@ export function buildApp(deps: AppDeps, extraModules: RouteModule[] = []): Built
   const fastLane = entitlementFastLane({ apiKeys: services.apiKeys, entitlements: services.entitlements, metrics });
   const app: FastifyInstance = Fastify({
     // Fully cached entitlement checks are answered before routing (see entitlements/fast-lane.ts).
-    serverFactory: (handler) => createServer((req, res) => fastLane(req, res) || handler(req, res)),
+    serverFactory: (handler) => withFastifyTimeouts(createServer((req, res) => fastLane(req, res) || handler(req, res))),
     loggerInstance: logger as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
