@@ -12,6 +12,20 @@ export function percentile(sortedMs: number[], p: number): number {
   return sortedMs[index]!;
 }
 
+export interface Latency {
+  p50: number;
+  p99: number;
+}
+
+/** The p50/p99 row every benchmark prints, ours against the baseline's. */
+export function latencyRow(name: string, ours: Latency, baseline: Latency): { name: string; ours: Stat[]; baseline: Stat[] } {
+  const stats = (l: Latency): Stat[] => [
+    { label: 'p50', value: l.p50, unit: 'ms' },
+    { label: 'p99', value: l.p99, unit: 'ms' },
+  ];
+  return { name, ours: stats(ours), baseline: stats(baseline) };
+}
+
 export function printComparison(title: string, rows: Array<{ name: string; ours: Stat[]; baseline: Stat[] }>, notes: string[] = []): void {
   const lines = [`\n== ${title}`];
   for (const row of rows) {

@@ -15,7 +15,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { withSystem } from '../src/db/scope.ts';
 import { newApiKey } from '../src/apikeys/format.ts';
-import { printComparison } from './_report.ts';
+import { latencyRow, printComparison } from './_report.ts';
 import { startBaseline, startTollgate } from './_servers.ts';
 
 function arg(args: string[], name: string, fallback: number): number {
@@ -119,17 +119,7 @@ export async function main(args: string[]): Promise<void> {
           ours: [{ label: 'GET /v1/entitlements/check', value: ours.rps, unit: 'req/s' }],
           baseline: [{ label: 'bare node http', value: base.rps, unit: 'req/s' }],
         },
-        {
-          name: 'latency (lower is better)',
-          ours: [
-            { label: 'p50', value: ours.p50, unit: 'ms' },
-            { label: 'p99', value: ours.p99, unit: 'ms' },
-          ],
-          baseline: [
-            { label: 'p50', value: base.p50, unit: 'ms' },
-            { label: 'p99', value: base.p99, unit: 'ms' },
-          ],
-        },
+        latencyRow('latency (lower is better)', ours, base),
       ],
       [
         `goal: at least 60% of the baseline's throughput (${((ours.rps / base.rps) * 100).toFixed(0)}% measured) with p99 under 5 ms (${ours.p99} ms measured)`,

@@ -27,7 +27,7 @@ import { loadConfig } from '../src/config/load.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { customer as customerFixture, event, newWebhookSecret } from '../src/providers/stripe/fixtures.ts';
 import { signStripePayload, verifyStripeSignature } from '../src/providers/stripe/webhook.ts';
-import { percentile, printComparison } from './_report.ts';
+import { latencyRow, percentile, printComparison } from './_report.ts';
 
 function arg(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -214,17 +214,7 @@ export async function main(args: string[]): Promise<void> {
           ours: [{ label: 'POST /webhooks/stripe', value: tollgate.rate, unit: 'ev/s' }],
           baseline: [{ label: 'verify + 1 INSERT', value: bare.rate, unit: 'ev/s' }],
         },
-        {
-          name: 'intake answer latency (lower is better)',
-          ours: [
-            { label: 'p50', value: tollgate.p50, unit: 'ms' },
-            { label: 'p99', value: tollgate.p99, unit: 'ms' },
-          ],
-          baseline: [
-            { label: 'p50', value: bare.p50, unit: 'ms' },
-            { label: 'p99', value: bare.p99, unit: 'ms' },
-          ],
-        },
+        latencyRow('intake answer latency (lower is better)', tollgate, bare),
         {
           name: 'processing throughput (higher is better)',
           ours: [{ label: 'claim+read+project', value: processCount / processSeconds, unit: 'ev/s' }],

@@ -25,7 +25,7 @@ export function createOutbound(deps: {
   timeoutMs: number;
 }) {
   const service = createOutboundService(deps);
-  deps.jobs.register(createDeliveryHandler(deps));
+  deps.jobs.register(createDeliveryHandler({ ...deps, publicOnly: deps.production }));
   registerOutboundEvents(deps.events, service);
   return service;
 }

@@ -9,6 +9,10 @@
  * 2 h, 5 h, 10 h, 10 h); a manual resend is one extra attempt of its own and
  * leaves a pending automatic schedule alone.
  */
+import { lookup as dnsLookup } from 'node:dns';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { withTenant } from '../db/scope.ts';
 import type { Db } from '../db/types.ts';
@@ -16,6 +20,7 @@ import type { Metrics } from '../http/metrics.ts';
 import type { JobRow, QueueHandler } from '../jobs/queue.ts';
 import type { Clock } from '../lib/clock.ts';
 import { open } from '../lib/crypto.ts';
+import { isPrivateAddress } from '../lib/net.ts';
 import { redactText, type Logger } from '../log/logger.ts';
 import { deliveryRepository, type AttemptRow } from './repository.ts';
 
@@ -39,46 +44,69 @@ interface SendResult {
   durationMs: number;
 }
 
-/** Reads at most `limit` bytes of a response body as text. */
-async function excerptOf(response: Response, limit: number): Promise<string | null> {
-  if (!response.body) return null;
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  const text = Buffer.concat(chunks).subarray(0, limit).toString('utf8');
-  return text ? redactText(text) : null;
-}
+/**
+ * Resolves a host name like Node does, and refuses any answer in our own
+ * network. The check happens on the address the socket will connect to, so
+ * a name that resolved to a public address when the endpoint was saved and
+ * to 127.0.0.1 now (DNS rebinding) is still refused.
+ */
+const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, options, (err, address, family) => {
+    if (err) return callback(err, address, family);
+    const answers = typeof address === 'string' ? [address] : address.map((a) => a.address);
+    const inside = answers.find(isPrivateAddress);
+    if (inside) return callback(Object.assign(new Error(`${hostname} resolves to ${inside}, a private address`), { code: 'EPRIVATEADDRESS' }), address, family);
+    callback(null, address, family);
+  });
+};
 
-async function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<SendResult> {
+/**
+ * POSTs one delivery and reads at most EXCERPT_BYTES of the answer. Redirects
+ * are not followed; `publicOnly` (production) refuses private addresses.
+ */
+export function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number, publicOnly: boolean): Promise<SendResult> {
   const started = performance.now();
-  try {
-    const response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-    const excerpt = await excerptOf(response, EXCERPT_BYTES).catch(() => null);
-    const ok = response.status >= 200 && response.status < 300;
-    return {
-      statusCode: response.status,
-      error: ok ? null : response.status >= 300 && response.status < 400 ? `redirect to ${response.headers.get('location') ?? '?'} (not followed)` : `HTTP ${response.status}`,
-      excerpt,
-      durationMs: Math.round(performance.now() - started),
-    };
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    const reason = e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
-    return { statusCode: null, error: redactText(String(reason)), excerpt: null, durationMs: Math.round(performance.now() - started) };
+  const target = new URL(url);
+  if (publicOnly && isPrivateAddress(target.hostname)) {
+    return Promise.resolve({ statusCode: null, error: `${target.hostname} is a private address`, excerpt: null, durationMs: 0 });
   }
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (statusCode: number | null, error: string | null, excerpt: string | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ statusCode, error: error && redactText(error), excerpt: excerpt && redactText(excerpt), durationMs: Math.round(performance.now() - started) });
+    };
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const request = send(target, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: publicOnly ? publicOnlyLookup : undefined }, (response) => {
+      const status = response.statusCode ?? 0;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const done = () => {
+        const text = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8') || null;
+        const error = status >= 200 && status < 300 ? null : status >= 300 && status < 400 ? `redirect to ${response.headers.location ?? '?'} (not followed)` : `HTTP ${status}`;
+        finish(status, error, text);
+        response.destroy();
+      };
+      response.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= EXCERPT_BYTES) done();
+      });
+      response.on('end', done);
+      response.on('error', done);
+    });
+    const timer = setTimeout(() => {
+      finish(null, `timed out after ${timeoutMs} ms`, null);
+      request.destroy();
+    }, timeoutMs);
+    request.on('error', (err: NodeJS.ErrnoException) => finish(null, err.code === 'EPRIVATEADDRESS' ? err.message : (err.code ?? err.message), null));
+    request.end(body);
+  });
 }
 
-export function createDeliveryHandler(deps: { db: Db; clock: Clock; logger: Logger; metrics: Metrics; encryptionKey: Buffer; timeoutMs: number }): QueueHandler {
+export function createDeliveryHandler(deps: { db: Db; clock: Clock; logger: Logger; metrics: Metrics; encryptionKey: Buffer; timeoutMs: number; publicOnly: boolean }): QueueHandler {
   const { db, clock, metrics } = deps;
   const outcomes = metrics.counter('tollgate_outbound_webhook_attempts_total', 'Outbound webhook delivery attempts, by outcome.', ['outcome']);
 
@@ -105,7 +133,7 @@ export function createDeliveryHandler(deps: { db: Db; clock: Clock; logger: Logg
         'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
         'webhook-signature': new Webhook(secret).sign(row.message_id, sentAt, row.body),
       };
-      const result = await post(row.url, headers, row.body, deps.timeoutMs);
+      const result = await post(row.url, headers, row.body, deps.timeoutMs, deps.publicOnly);
       const ok = result.error === null;
       const retriesLeft = trigger === 'automatic' && job.attempts < job.max_attempts;
       // A failed resend leaves a pending automatic schedule in charge; otherwise failure is final once no retry is left.

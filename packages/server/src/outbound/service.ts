@@ -7,13 +7,13 @@
  * retries; the delivery log and a manual resend are here.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { Queryable } from '../db/types.ts';
 import type { Mode, TenantScope } from '../http/context.ts';
 import { describeActor } from '../http/context.ts';
 import { enqueue } from '../jobs/queue.ts';
 import type { Clock } from '../lib/clock.ts';
 import { randomBase62, seal } from '../lib/crypto.ts';
+import { isPrivateHost } from '../lib/net.ts';
 import { auditRepository } from '../tenants/repository.ts';
 import { outboundErrors } from './errors.ts';
 import { DELIVER_QUEUE, secretContext } from './jobs.ts';
@@ -50,19 +50,6 @@ export function deliveryView(d: DeliveryListRow) {
     last_error: d.last_error,
     created_at: d.created_at.toISOString(),
   };
-}
-
-/** Loopback, private, link-local and unspecified addresses (refused in production). */
-function isPrivateHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local')) return true;
-  const kind = isIP(host);
-  if (kind === 4) {
-    const [a, b] = host.split('.').map(Number) as [number, number];
-    return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
-  }
-  if (kind === 6) return host === '::1' || host === '::' || /^f[cd]/.test(host) || /^fe[89ab]/.test(host) || host.startsWith('::ffff:');
-  return false;
 }
 
 /** The endpoint URL, normalized; https and a public host in production. */
