@@ -174,7 +174,7 @@ export async function main(args: string[]): Promise<void> {
       await closeRuntime(deps);
       printComparison(`webhook intake on PostgreSQL (${eventCount} events, ${concurrency} concurrent senders)`, [
         { name: 'intake throughput (higher is better)', ours: [{ label: 'POST /webhooks/stripe', value: tollgate.rate, unit: 'ev/s' }], baseline: [{ label: 'verify + 1 INSERT', value: bare.rate, unit: 'ev/s' }] },
-        { name: 'intake answer latency (lower is better)', ours: [{ label: 'p50', value: tollgate.p50, unit: 'ms' }, { label: 'p99', value: tollgate.p99, unit: 'ms' }], baseline: [{ label: 'p50', value: bare.p50, unit: 'ms' }, { label: 'p99', value: bare.p99, unit: 'ms' }] },
+        latencyRow('intake answer latency (lower is better)', tollgate, bare),
       ]);
       return;
     }

@@ -28,17 +28,28 @@ export interface NewJob {
   maxAttempts?: number;
 }
 
+/**
+ * The job insert as a statement of its own or a step of a larger one (the
+ * webhook intake stores an event and its job in one statement): parameters
+ * from $`first` on, in the order of `jobInsertParams`; `when` gates it.
+ */
+export function jobInsertSql(first: number, when = 'true'): string {
+  const p = (i: number, type: string) => `$${first + i}::${type}`;
+  return `insert into jobs (queue, tenant_id, dedupe_key, payload, run_at, max_attempts, created_at, updated_at)
+       select ${p(0, 'text')}, ${p(1, 'uuid')}, ${p(2, 'text')}, ${p(3, 'jsonb')}, ${p(4, 'timestamptz')}, ${p(5, 'int')}, ${p(6, 'timestamptz')}, ${p(6, 'timestamptz')}
+        where ${when}
+       on conflict (queue, dedupe_key) where dedupe_key is not null and status = 'queued'
+       do update set run_at = least(jobs.run_at, excluded.run_at), payload = excluded.payload, updated_at = excluded.updated_at`;
+}
+
+export function jobInsertParams(job: NewJob, now: Date): unknown[] {
+  return [job.queue, job.tenantId ?? null, job.dedupeKey ?? null, JSON.stringify(job.payload ?? {}), job.runAt, job.maxAttempts ?? 10, now];
+}
+
 export const jobRepository = {
   /** Inserts a job; with a dedupe key that is already queued, keeps the earlier run time and returns nothing new. */
   async insert(tx: Queryable, job: NewJob, now: Date): Promise<{ id: number; inserted: boolean }> {
-    const { rows } = await tx.query<{ id: number; inserted: boolean }>(
-      `insert into jobs (queue, tenant_id, dedupe_key, payload, run_at, max_attempts, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $7)
-       on conflict (queue, dedupe_key) where dedupe_key is not null and status = 'queued'
-       do update set run_at = least(jobs.run_at, excluded.run_at), payload = excluded.payload, updated_at = excluded.updated_at
-       returning id, (xmax = 0) as inserted`,
-      [job.queue, job.tenantId ?? null, job.dedupeKey ?? null, JSON.stringify(job.payload ?? {}), job.runAt, job.maxAttempts ?? 10, now],
-    );
+    const { rows } = await tx.query<{ id: number; inserted: boolean }>(`${jobInsertSql(1)} returning id, (xmax = 0) as inserted`, jobInsertParams(job, now));
     return rows[0]!;
   },
 

@@ -18,7 +18,6 @@ import { withTenant } from '../db/scope.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { AppError } from '../http/errors.ts';
 import { JOBS_CHANNEL } from '../jobs/queue.ts';
-import { jobRepository } from '../jobs/repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ProviderService } from '../providers/service.ts';
@@ -143,33 +142,29 @@ export function createWebhookIntake(deps: IntakeDeps) {
       const obj = event.data.object;
       let stored: boolean;
       try {
-        stored = await withTenant(db, endpoint.tenantId, async (tx) => {
-          const inserted = await webhookEventRepository.insert(tx, endpoint.tenantId, {
-            id: event.id,
-            mode: endpoint.mode,
-            endpointId: endpoint.endpointId,
-            type: event.type,
-            account: event.account ?? null,
-            livemode: event.livemode,
-            apiVersion: event.api_version ?? null,
-            created: new Date(event.created * 1000),
-            objectType: obj.object ?? null,
-            objectId: obj.id ?? null,
-            payloadJson: text,
-            status: action.action === 'ignore' ? 'ignored' : 'pending',
-            outcome: action.action === 'ignore' ? 'not an event Tollgate acts on' : null,
-            receivedAt: now,
-          });
-          if (inserted && action.action !== 'ignore') {
-            // the event's processing job, committed with it (the wake-up follows the commit)
-            await jobRepository.insert(
-              tx,
-              { queue: WEBHOOK_QUEUE, tenantId: endpoint.tenantId, dedupeKey: `${endpoint.tenantId}:${event.id}`, payload: { eventId: event.id }, runAt: now, maxAttempts: deps.maxAttempts },
-              now,
-            );
-          }
-          return inserted;
-        });
+        const newEvent = {
+          id: event.id,
+          mode: endpoint.mode,
+          endpointId: endpoint.endpointId,
+          type: event.type,
+          account: event.account ?? null,
+          livemode: event.livemode,
+          apiVersion: event.api_version ?? null,
+          created: new Date(event.created * 1000),
+          objectType: obj.object ?? null,
+          objectId: obj.id ?? null,
+          payloadJson: text,
+          status: action.action === 'ignore' ? ('ignored' as const) : ('pending' as const),
+          outcome: action.action === 'ignore' ? 'not an event Tollgate acts on' : null,
+          receivedAt: now,
+        };
+        // The event and its processing job are committed together (the wake-up follows the commit).
+        const job = { queue: WEBHOOK_QUEUE, tenantId: endpoint.tenantId, dedupeKey: `${endpoint.tenantId}:${event.id}`, payload: { eventId: event.id }, runAt: now, maxAttempts: deps.maxAttempts };
+        stored = await withTenant(db, endpoint.tenantId, (tx) =>
+          action.action === 'ignore'
+            ? webhookEventRepository.insert(tx, endpoint.tenantId, newEvent)
+            : webhookEventRepository.insertWithJob(tx, endpoint.tenantId, newEvent, job, now),
+        );
       } catch (err) {
         if (isDataError(err)) throw webhookErrors.webhook_event_invalid('The event contains data that cannot be stored (e.g. a NUL character).');
         logger.error({ err, endpointId, eventId: event.id }, 'webhook event could not be stored; answering 503 so Stripe retries');

@@ -1,6 +1,7 @@
 /** Every SQL statement about stored webhook events. Tenant id is a required argument of each. */
 import type { Queryable } from '../db/types.ts';
 import type { Mode } from '../http/context.ts';
+import { jobInsertParams, jobInsertSql, type NewJob } from '../jobs/repository.ts';
 
 export type EventStatus = 'pending' | 'retrying' | 'processed' | 'ignored' | 'failed';
 
@@ -53,33 +54,34 @@ function typeFilter(type: string | undefined): string | null {
   return type.endsWith('*') ? `${type.slice(0, -1).replace(/[\\%_]/g, '\\$&')}%` : type.replace(/[\\%_]/g, '\\$&');
 }
 
+const INSERT_EVENT = `insert into webhook_events (tenant_id, id, mode, endpoint_id, type, account, livemode, api_version, created, object_type, object_id,
+                                   payload, status, outcome, received_at, processed_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, case when $13 = 'ignored' then $15::timestamptz end)
+       on conflict (tenant_id, id) do nothing`;
+
+function eventParams(tenantId: string, e: NewWebhookEvent): unknown[] {
+  return [tenantId, e.id, e.mode, e.endpointId, e.type, e.account, e.livemode, e.apiVersion, e.created, e.objectType, e.objectId, e.payloadJson, e.status, e.outcome, e.receivedAt];
+}
+
 export const webhookEventRepository = {
   /** Stores an event unless one with its id is already stored; true when this call stored it. */
   async insert(tx: Queryable, tenantId: string, e: NewWebhookEvent): Promise<boolean> {
-    const { rowCount } = await tx.query(
-      `insert into webhook_events (tenant_id, id, mode, endpoint_id, type, account, livemode, api_version, created, object_type, object_id,
-                                   payload, status, outcome, received_at, processed_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, case when $13 = 'ignored' then $15::timestamptz end)
-       on conflict (tenant_id, id) do nothing`,
-      [
-        tenantId,
-        e.id,
-        e.mode,
-        e.endpointId,
-        e.type,
-        e.account,
-        e.livemode,
-        e.apiVersion,
-        e.created,
-        e.objectType,
-        e.objectId,
-        e.payloadJson,
-        e.status,
-        e.outcome,
-        e.receivedAt,
-      ],
-    );
+    const { rowCount } = await tx.query(INSERT_EVENT, eventParams(tenantId, e));
     return rowCount > 0;
+  },
+
+  /**
+   * Stores an event and, when this call stored it, its processing job, in one
+   * statement (one round trip on the intake's hot path); true when stored.
+   */
+  async insertWithJob(tx: Queryable, tenantId: string, e: NewWebhookEvent, job: NewJob, now: Date): Promise<boolean> {
+    const { rows } = await tx.query<{ inserted: boolean }>(
+      `with event as (${INSERT_EVENT} returning 1),
+            job as (${jobInsertSql(16, 'exists (select 1 from event)')} returning 1)
+       select exists (select 1 from event) as inserted`,
+      [...eventParams(tenantId, e), ...jobInsertParams(job, now)],
+    );
+    return rows[0]!.inserted;
   },
 
   async find(tx: Queryable, tenantId: string, id: string): Promise<WebhookEventRow | undefined> {
