@@ -151,7 +151,7 @@ export function createCheckoutService(deps: CheckoutDeps) {
             const held = await checkoutRepository.heldSubscription(tx, tenantId, mode, customer.stripe_customer_id, price.product_id);
             if (held) {
               throw checkoutErrors.already_subscribed(
-                `Customer "${externalId}" already has a ${held.status} subscription to "${price.product_key}": send them to the portal (POST /v1/portal/sessions) to change or cancel it.`,
+                `Customer "${externalId}" already has ${held.status === 'active' ? 'an active' : `a ${held.status}`} subscription to "${price.product_key}": send them to the portal (POST /v1/portal/sessions) to change or cancel it.`,
                 { subscription: held.stripe_id, status: held.status, product: price.product_key, ...portalHint(externalId) },
               );
             }
