@@ -25,7 +25,7 @@ export interface RuntimeOptions {
 }
 
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<AppDeps> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const secrets = resolveSecrets(config, (line) => logger.warn(line));
   const db = options.db ?? (await openDatabase(config));
   logger.info(`database: ${describeDatabase(config)}`);

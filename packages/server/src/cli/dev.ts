@@ -83,7 +83,7 @@ export async function runDemo(options: Record<string, unknown>): Promise<void> {
     overrides['stripe-api-base'] = sandbox.url;
   }
   const config = configOrExit(options, overrides);
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const server = await startServer(config, { logger, modules: [demoRoutes] });
   const stop = async () => {
     await server.stop();

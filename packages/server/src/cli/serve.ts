@@ -8,7 +8,7 @@ import { runDemo } from './dev.ts';
 
 async function serve(options: Record<string, unknown>, overrides: Record<string, string> = {}) {
   const config = configOrExit(options, overrides);
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const server = await startServer(config, { logger });
   stopOnSignals(server, logger);
   process.stdout.write(`\nTollgate is running at ${server.url}\n  health:   ${server.url}/health\n  API docs: ${server.url}/v1/openapi.json\n  database: ${describeDatabase(config)}\n\n`);

@@ -81,7 +81,9 @@ export const CORE_SETTINGS = [
     description: 'Every user whose email is at this domain is a platform admin (e.g. `example.com`). Tollgate does not verify email ownership, so pair it with TOLLGATE_SIGNUP=invite or closed.' },
 
   { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', group: 'observability',
-    description: 'Log verbosity. Logs are JSON lines on stdout with secrets redacted.' },
+    description: 'Log verbosity. Logs go to stdout with secrets redacted.' },
+  { key: 'logFormat', env: 'LOG_FORMAT', flag: 'log-format', type: 'enum', values: ['auto', 'json', 'pretty'], default: 'auto', group: 'observability',
+    description: 'JSON lines (`json`, for log collectors), one readable line per entry (`pretty`, for a terminal), or `auto`: pretty when stdout is a terminal, JSON otherwise.' },
 ] as const satisfies readonly SettingDef[];
 
 export const SETTINGS = [...CORE_SETTINGS, ...JOB_SETTINGS, ...PROVIDER_SETTINGS, ...WEBHOOK_SETTINGS, ...ENTITLEMENT_SETTINGS] as const;

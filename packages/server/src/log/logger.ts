@@ -3,6 +3,7 @@
  * field redacted, including credentials in URLs' query strings.
  */
 import pino, { type Logger } from 'pino';
+import { prettyDestination } from './pretty.ts';
 
 export type { Logger };
 
@@ -49,7 +50,15 @@ export function createCliLogger(level = 'warn'): Logger {
   return createLogger({ level, destination: pino.destination(2) });
 }
 
-export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
+export type LogFormat = 'json' | 'pretty' | 'auto';
+
+/**
+ * The process logger. `format` picks JSON lines (for collectors) or readable
+ * lines (for a person at a terminal); `auto` is readable only when stdout is a TTY.
+ */
+export function createLogger(options: { level?: string; format?: LogFormat; destination?: pino.DestinationStream } = {}): Logger {
+  const pretty = options.format === 'pretty' || (options.format === 'auto' && process.stdout.isTTY === true);
+  const destination = options.destination ?? (pretty ? prettyDestination() : undefined);
   return pino(
     {
       level: options.level ?? 'info',
@@ -64,7 +73,7 @@ export function createLogger(options: { level?: string; destination?: pino.Desti
         },
       },
     },
-    options.destination,
+    destination,
   );
 }
 
