@@ -88,6 +88,8 @@ class NotificationListener {
   private connecting: Promise<pg.Client> | undefined;
   private readonly handlers = new Map<string, Set<(payload: string) => void>>();
   private closed = false;
+  /** LISTEN statements run one after another: a pg client must not be sent a query while one is running. */
+  private pending: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly url: string,
@@ -100,7 +102,7 @@ class NotificationListener {
     if (!set) this.handlers.set(channel, (set = new Set()));
     set.add(onMessage);
     const client = await this.connect();
-    if (fresh) await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+    if (fresh) await this.listen(client, channel);
     return async () => {
       set.delete(onMessage);
     };
@@ -116,7 +118,7 @@ class NotificationListener {
       client.on('error', () => this.reconnect(client));
       client.on('end', () => this.reconnect(client));
       await client.connect();
-      for (const channel of this.handlers.keys()) await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+      for (const channel of this.handlers.keys()) await this.listen(client, channel);
       this.client = client;
       this.connecting = undefined;
       return client;
@@ -125,6 +127,12 @@ class NotificationListener {
       throw err;
     });
     return this.connecting;
+  }
+
+  private listen(client: pg.Client, channel: string): Promise<void> {
+    const done = this.pending.then(() => client.query(`listen ${pg.escapeIdentifier(channel)}`)).then(() => undefined);
+    this.pending = done.catch(() => undefined);
+    return done;
   }
 
   private reconnect(dead: pg.Client): void {
