@@ -25,12 +25,10 @@ export function createAppConfigService(deps: { clock: Clock; catalog: Catalog; d
     async build(tx: Queryable, tenantId: string, mode: Mode) {
       const tenant = await tenantRepository.findById(tx, tenantId);
       const settings = (tenant?.settings ?? {}) as Record<string, any>;
-      const [products, prices, features, mapping] = await Promise.all([
-        catalog.listProducts(tx, tenantId),
-        catalog.listPrices(tx, tenantId),
-        catalog.listFeatures(tx, tenantId),
-        catalog.mapping(tx, tenantId, mode),
-      ]);
+      const products = await catalog.listProducts(tx, tenantId);
+      const prices = await catalog.listPrices(tx, tenantId);
+      const features = await catalog.listFeatures(tx, tenantId);
+      const mapping = await catalog.mapping(tx, tenantId, mode);
       const paywall = paywallSchema.parse(settings.paywall ?? {});
       const order = new Map(paywall.plan_order.map((key, i) => [key, i]));
       const sorted = [...products].sort((a, b) => (order.get(a.key) ?? 1e6) - (order.get(b.key) ?? 1e6) || a.key.localeCompare(b.key));

@@ -12,14 +12,28 @@ const types = {
   },
 };
 
+/**
+ * A pool, or one checked-out client (a transaction). A client runs one
+ * statement at a time: statements issued together (a Promise.all inside a
+ * transaction) wait their turn here, in order, instead of piling up inside
+ * pg, which deprecates that and will refuse it.
+ */
 function wrap(client: pg.PoolClient | pg.Pool): Queryable {
+  const serial = !(client instanceof pg.Pool);
+  let turn: Promise<unknown> = Promise.resolve();
+  const run = (text: string, params?: unknown[]) => {
+    if (!serial) return client.query(text, params);
+    const result = turn.then(() => client.query(text, params));
+    turn = result.catch(() => undefined);
+    return result;
+  };
   return {
     async query<R = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const result = await client.query(text, params as unknown[] | undefined);
+      const result = await run(text, params as unknown[] | undefined);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
-      await client.query(sql);
+      await run(sql);
     },
   };
 }

@@ -86,11 +86,9 @@ export function createEntitlementService(deps: EntitlementServiceDeps) {
     const customer = await customers.findById(tx, tenantId, customerId);
     if (!customer || customer.mode !== mode) return false;
     const now = clock.now();
-    const [subscriptions, grants, grace] = await Promise.all([
-      entitlementRepository.subscriptionFacts(tx, tenantId, mode, { id: customer.id, stripeCustomerId: customer.stripe_customer_id }),
-      entitlementRepository.grantFacts(tx, tenantId, mode, customer.id),
-      graceMs(tx, tenantId),
-    ]);
+    const subscriptions = await entitlementRepository.subscriptionFacts(tx, tenantId, mode, { id: customer.id, stripeCustomerId: customer.stripe_customer_id });
+    const grants = await entitlementRepository.grantFacts(tx, tenantId, mode, customer.id);
+    const grace = await graceMs(tx, tenantId);
     const computed = computeEntitlements({
       now,
       graceMs: grace,

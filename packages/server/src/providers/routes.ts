@@ -24,7 +24,13 @@ export function providerRoutes(s: AppServices): RouteDef[] {
       access: { permission: 'tenant:read' },
       response: z.object({ data: z.array(connectionView) }),
       async handler({ scope }) {
-        return { data: await s.inTenant(scope.tenantId, async (tx) => Promise.all(MODES.map((m) => s.providers.get(tx, scope.tenantId, m)))) };
+        return {
+          data: await s.inTenant(scope.tenantId, async (tx) => {
+            const views = [];
+            for (const m of MODES) views.push(await s.providers.get(tx, scope.tenantId, m));
+            return views;
+          }),
+        };
       },
     }),
     defineRoute({

@@ -1,13 +1,14 @@
 /**
- * LISTEN/NOTIFY under the Db interface: many subscriptions made at once (as
- * at start-up) all receive their messages, and the PostgreSQL listener never
- * sends its connection a query while another is running (pg deprecates
- * that and pg 9 refuses it).
+ * The Db interface on either database: statements issued together inside a
+ * transaction, and many LISTEN subscriptions made at once (as at start-up),
+ * all work, and no pg connection is ever sent a query while another is
+ * running (pg deprecates that and pg 9 refuses it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db.ts';
+import { withSystem } from './scope.ts';
 
-describe('notifications', () => {
+describe('the database interface', () => {
   let t: TestDb;
   const warnings: string[] = [];
   const onWarning = (w: Error) => warnings.push(w.message);
@@ -20,6 +21,17 @@ describe('notifications', () => {
     await t.drop();
   });
 
+  const overlapping = () => warnings.filter((w) => w.includes('already executing a query'));
+
+  it('runs statements issued together in one transaction one at a time, in order', async () => {
+    const values = await withSystem(t.db, (tx) =>
+      Promise.all([1, 2, 3, 4, 5].map(async (n) => (await tx.query<{ n: number }>('select $1::int as n, pg_sleep(0.01)', [n])).rows[0]!.n)),
+    );
+    expect(values).toEqual([1, 2, 3, 4, 5]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(overlapping()).toEqual([]);
+  });
+
   it('subscriptions made concurrently each receive their own channel’s messages', async () => {
     const channels = Array.from({ length: 6 }, (_, i) => `tollgate_test_${i}`);
     const received = new Map<string, string[]>();
@@ -27,6 +39,6 @@ describe('notifications', () => {
     for (const [i, c] of channels.entries()) await t.db.query('select pg_notify($1, $2)', [c, `m${i}`]);
     await expect.poll(() => channels.map((c) => received.get(c)?.join(',')), { timeout: 5_000 }).toEqual(channels.map((_, i) => `m${i}`));
     await new Promise((resolve) => setImmediate(resolve));
-    expect(warnings.filter((w) => w.includes('already executing a query'))).toEqual([]);
+    expect(overlapping()).toEqual([]);
   });
 });
