@@ -209,6 +209,21 @@ describe('checkout and the customer portal', () => {
     expect([viaToken.statusCode, viaToken.json().customer]).toEqual([201, 'carol']);
   });
 
+  it('a new Checkout for a product expires the customer’s earlier open one, so two tabs cannot make two subscriptions', async () => {
+    const first = (await env.api('POST', '/v1/checkout/sessions', checkoutBody({ customer: 'dora' }))).json();
+    const oneTime = (await env.api('POST', '/v1/checkout/sessions', checkoutBody({ customer: 'dora', price: 'pro.lifetime' }))).json();
+    const second = (await env.api('POST', '/v1/checkout/sessions', checkoutBody({ customer: 'dora' }))).json();
+    expect(second.id).not.toBe(first.id);
+    expect((await env.stripe.checkout.sessions.retrieve(first.id)).status).toBe('expired');
+    expect((await env.stripe.checkout.sessions.retrieve(oneTime.id)).status).toBe('open'); // a one-time purchase is left alone
+    const stale = await fetch(first.url, { method: 'POST', body: new URLSearchParams({ payment_method: 'pm_card_visa' }), redirect: 'manual' });
+    expect(stale.status).not.toBe(303);
+    expect(await pay(second.url)).toBe(`${origin}/welcome?session=${second.id}`);
+    const dora = (await env.api('GET', '/v1/customers/dora')).json();
+    const subs = (await env.api('GET', '/v1/subscriptions')).json().data.filter((s: { customer: string }) => s.customer === dora.stripe_customer_id);
+    expect(subs).toHaveLength(1);
+  });
+
   it('the portal refuses a customer who never bought, and a return URL outside the allowed origins', async () => {
     await env.api('PUT', '/v1/customers/dave', {});
     const none = await env.api('POST', '/v1/portal/sessions', { customer: 'dave', return_url: `${origin}/account` });

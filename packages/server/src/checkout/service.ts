@@ -19,7 +19,7 @@ import type { RateLimiter } from '../http/rate-limit.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ProviderService } from '../providers/service.ts';
-import { createCheckoutSession } from '../providers/stripe/checkout.ts';
+import { createCheckoutSession, expireOpenCheckouts } from '../providers/stripe/checkout.ts';
 import { stripeAppError } from '../providers/stripe/errors.ts';
 import { createPortalSession, ensurePortalConfiguration } from '../providers/stripe/portal.ts';
 import { checkRedirectUrl, type SettingsService } from '../settings/service.ts';
@@ -165,8 +165,23 @@ export function createCheckoutService(deps: CheckoutDeps) {
       await enforceLimits(scope, externalId ?? `email:${email}`, caller.ip, browser);
       const stripeCustomerId = customer ? await customers.ensureStripeCustomer(tenantId, mode, customer) : null;
       const stripe = await stripeClient(tenantId, mode);
-      const metadata: Record<string, string> = { tollgate_price_key: price.key };
+      const metadata: Record<string, string> = { tollgate_price_key: price.key, tollgate_product_key: price.product_key };
       if (customer) Object.assign(metadata, { tollgate_customer_id: customer.id, tollgate_external_id: customer.external_id });
+      if (price.interval && stripeCustomerId) {
+        // Only the newest Checkout for a product can be paid: two tabs cannot make two subscriptions.
+        let earlier;
+        try {
+          earlier = await expireOpenCheckouts(stripe, stripeCustomerId, price.product_key);
+        } catch (err) {
+          throw stripeAppError(err, 'expiring the customer’s earlier Checkout Sessions');
+        }
+        if (earlier.completed) {
+          throw checkoutErrors.already_subscribed(
+            `Customer "${externalId}" has just paid for "${price.product_key}" (Checkout ${earlier.completed}): send them to the portal (POST /v1/portal/sessions) to change or cancel it.`,
+            { checkout_session: earlier.completed, product: price.product_key, ...portalHint(externalId!) },
+          );
+        }
+      }
       let session;
       try {
         session = await createCheckoutSession(stripe, {

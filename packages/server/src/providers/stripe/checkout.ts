@@ -48,3 +48,32 @@ export async function createCheckoutSession(stripe: Stripe, input: CheckoutSessi
   if (!session.url) throw new Error('Stripe returned a Checkout Session without a URL');
   return { id: session.id, url: session.url, expiresAt: session.expires_at };
 }
+
+export interface ExpiredCheckouts {
+  /** Open sessions for the product, now expired. */
+  expired: string[];
+  /** A session for the product that was paid while we looked (the customer has just subscribed). */
+  completed: string | null;
+}
+
+/**
+ * Expires the customer's open subscription Checkouts for `productKey` that
+ * Tollgate started, so that a second tab or a second click cannot end in two
+ * subscriptions to one product: only the newest Checkout can be paid.
+ */
+export async function expireOpenCheckouts(stripe: Stripe, stripeCustomerId: string, productKey: string): Promise<ExpiredCheckouts> {
+  const out: ExpiredCheckouts = { expired: [], completed: null };
+  for await (const session of stripe.checkout.sessions.list({ customer: stripeCustomerId, status: 'open', limit: 100 })) {
+    if (session.mode !== 'subscription' || session.metadata?.tollgate_product_key !== productKey) continue;
+    try {
+      await stripe.checkout.sessions.expire(session.id);
+      out.expired.push(session.id);
+    } catch (err) {
+      // Paid or expired between the list and now: only a payment matters.
+      const now = await stripe.checkout.sessions.retrieve(session.id);
+      if (now.status === 'complete') out.completed = session.id;
+      else if (now.status !== 'expired') throw err;
+    }
+  }
+  return out;
+}
