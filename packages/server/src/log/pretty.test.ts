@@ -14,7 +14,7 @@ describe('pretty logs', () => {
     const { lines, logger } = capture();
     logger.info({ tenantId: 't_1', mode: 'test', secret_key: 'sk_test_abcdef123456', note: 'two words' }, 'stripe connected');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  stripe connected {2}tenantId=t_1 mode=test secret_key="?\[REDACTED\]"? note="two words"\n$/);
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}stripe connected {2}tenantId=t_1 mode=test secret_key="?\[REDACTED\]"? note="two words"\n$/);
     expect(lines.join('')).not.toContain('sk_test_abcdef123456');
   });
 
