@@ -32,6 +32,18 @@ describe('the database interface', () => {
     expect(overlapping()).toEqual([]);
   });
 
+  it('a statement still queued when the transaction fails runs inside it (and fails), never after the rollback', async () => {
+    await t.db.exec('create table probe_rows (n int); grant select, insert on probe_rows to tollgate_app');
+    const failing = withSystem(t.db, async (tx) => {
+      void tx.query('select pg_sleep(0.05)');
+      void tx.query('insert into probe_rows values (1)').catch(() => undefined);
+      throw new Error('boom');
+    });
+    await expect(failing).rejects.toThrow('boom');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await t.db.query<{ n: number }>('select count(*)::int as n from probe_rows')).rows[0]!.n).toBe(0);
+  });
+
   it('subscriptions made concurrently each receive their own channel’s messages', async () => {
     const channels = Array.from({ length: 6 }, (_, i) => `tollgate_test_${i}`);
     const received = new Map<string, string[]>();

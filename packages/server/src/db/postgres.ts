@@ -18,7 +18,7 @@ const types = {
  * transaction) wait their turn here, in order, instead of piling up inside
  * pg, which deprecates that and will refuse it.
  */
-function wrap(client: pg.PoolClient | pg.Pool): Queryable {
+function wrap(client: pg.PoolClient | pg.Pool): Queryable & { idle(): Promise<unknown> } {
   const serial = !(client instanceof pg.Pool);
   let turn: Promise<unknown> = Promise.resolve();
   const run = (text: string, params?: unknown[]) => {
@@ -35,6 +35,8 @@ function wrap(client: pg.PoolClient | pg.Pool): Queryable {
     async exec(sql: string): Promise<void> {
       await run(sql);
     },
+    /** Resolves once every statement issued so far has finished. */
+    idle: () => turn,
   };
 }
 
@@ -62,12 +64,15 @@ export function openPostgres(options: PostgresOptions): Db {
     exec: direct.exec,
     async transaction(fn, preamble) {
       const client = await pool.connect();
+      const tx = wrap(client);
       try {
-        await client.query(preamble ? `BEGIN; ${preamble}` : 'BEGIN');
-        const result = await fn(wrap(client));
-        await client.query('COMMIT');
+        await tx.exec(preamble ? `BEGIN; ${preamble}` : 'BEGIN');
+        const result = await fn(tx);
+        await tx.exec('COMMIT'); // after any statement still queued
         return result;
       } catch (err) {
+        // Statements still queued run (and fail: the transaction is aborted) before the rollback, never after it.
+        await tx.idle();
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
@@ -76,9 +81,11 @@ export function openPostgres(options: PostgresOptions): Db {
     },
     async session(fn) {
       const client = await pool.connect();
+      const conn = wrap(client);
       try {
-        return await fn(wrap(client));
+        return await fn(conn);
       } finally {
+        await conn.idle();
         client.release();
       }
     },
