@@ -67,6 +67,17 @@ function withFastifyTimeouts(server: Server): Server {
   server.keepAliveTimeout = 72_000;
   server.requestTimeout = 0;
   server.setTimeout(0);
+  // Closing closes the idle keep-alive connections once; one still busy then
+  // would sit idle for the whole keep-alive afterwards and hold the shutdown.
+  // Until the server has closed, idle connections are closed as they appear.
+  const close = server.close.bind(server);
+  server.close = ((callback?: (err?: Error) => void) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 100).unref();
+    return close((err?: Error) => {
+      clearInterval(sweep);
+      callback?.(err);
+    });
+  }) as Server['close'];
   return server;
 }
 
