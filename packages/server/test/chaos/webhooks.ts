@@ -216,6 +216,8 @@ export async function main(args: string[]): Promise<void> {
     TOLLGATE_WORKER_CONCURRENCY: '4',
     TOLLGATE_WORKER_POLL_MS: '250',
     TOLLGATE_DB_POOL_SIZE: '8',
+    // A SIGKILLed instance's claimed events are taken over when their lease runs out: short here, so the run does not idle for the default minute.
+    TOLLGATE_JOB_LEASE_MS: '5000',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
   };
