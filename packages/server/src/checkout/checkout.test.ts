@@ -224,6 +224,18 @@ describe('checkout and the customer portal', () => {
     expect(subs).toHaveLength(1);
   });
 
+  it('a Checkout paid a moment ago, before its webhooks are processed, still makes a second one a 409', async () => {
+    const first = (await env.api('POST', '/v1/checkout/sessions', checkoutBody({ customer: 'erin' }))).json();
+    const paid = await fetch(first.url, { method: 'POST', body: new URLSearchParams({ payment_method: 'pm_card_visa' }), redirect: 'manual' });
+    expect(paid.status).toBe(303); // paid in Stripe; the ledger has not heard of it yet
+    const erin = (await env.api('GET', '/v1/customers/erin')).json();
+    expect((await env.api('GET', '/v1/subscriptions')).json().data.filter((s: { customer: string }) => s.customer === erin.stripe_customer_id)).toHaveLength(0);
+    const again = await env.api('POST', '/v1/checkout/sessions', checkoutBody({ customer: 'erin' }));
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error).toMatchObject({ code: 'already_subscribed', details: { subscription: expect.stringMatching(/^sub_/), status: 'trialing', product: 'pro' } });
+    await settle();
+  });
+
   it('the portal refuses a customer who never bought, and a return URL outside the allowed origins', async () => {
     await env.api('PUT', '/v1/customers/dave', {});
     const none = await env.api('POST', '/v1/portal/sessions', { customer: 'dave', return_url: `${origin}/account` });

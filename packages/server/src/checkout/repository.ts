@@ -37,6 +37,15 @@ export const checkoutRepository = {
     return rows[0];
   },
 
+  /** Every Stripe price (current or replaced) of the product in this mode. */
+  async productStripePrices(tx: Queryable, tenantId: string, mode: Mode, productId: string): Promise<string[]> {
+    const { rows } = await tx.query<{ stripe_price_id: string }>(
+      'select stripe_price_id from stripe_prices where tenant_id = $1 and mode = $2 and product_id = $3',
+      [tenantId, mode, productId],
+    );
+    return rows.map((r) => r.stripe_price_id);
+  },
+
   /** A live subscription of this Stripe customer to any price of the product, from the webhook ledger. */
   async heldSubscription(tx: Queryable, tenantId: string, mode: Mode, stripeCustomerId: string, productId: string): Promise<HeldSubscription | undefined> {
     const { rows } = await tx.query<HeldSubscription>(

@@ -19,12 +19,12 @@ import type { RateLimiter } from '../http/rate-limit.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ProviderService } from '../providers/service.ts';
-import { createCheckoutSession, expireOpenCheckouts } from '../providers/stripe/checkout.ts';
+import { createCheckoutSession, expireOpenCheckouts, findSubscriptionTo } from '../providers/stripe/checkout.ts';
 import { stripeAppError } from '../providers/stripe/errors.ts';
 import { createPortalSession, ensurePortalConfiguration } from '../providers/stripe/portal.ts';
 import { checkRedirectUrl, type SettingsService } from '../settings/service.ts';
 import { checkoutErrors } from './errors.ts';
-import { checkoutRepository } from './repository.ts';
+import { checkoutRepository, HOLDING_STATUSES } from './repository.ts';
 import type { CustomerTokens } from './tokens.ts';
 
 export const CUSTOMER_TOKEN_HEADER = 'tollgate-customer-token';
@@ -110,6 +110,13 @@ export function createCheckoutService(deps: CheckoutDeps) {
     return client.stripe;
   }
 
+  function alreadySubscribed(externalId: string, productKey: string, subscription: string, status: string) {
+    return checkoutErrors.already_subscribed(
+      `Customer "${externalId}" already has ${status === 'active' ? 'an active' : `a ${status}`} subscription to "${productKey}": send them to the portal (POST /v1/portal/sessions) to change or cancel it.`,
+      { subscription, status, product: productKey, ...portalHint(externalId) },
+    );
+  }
+
   function portalHint(externalId: string) {
     return { portal: { method: 'POST', path: '/v1/portal/sessions', body: { customer: externalId, return_url: '<a URL under your allowed origins>' } } };
   }
@@ -144,23 +151,20 @@ export function createCheckoutService(deps: CheckoutDeps) {
           });
         }
         let customer: CustomerRow | undefined;
+        let stripePrices: string[] = [];
         if (externalId) {
           customer = await customers.find(tx, tenantId, mode, externalId);
           customer ??= (await customers.upsert(tx, tenantId, mode, externalId, email ? { email } : {})).row;
           if (price.interval && customer.stripe_customer_id) {
             const held = await checkoutRepository.heldSubscription(tx, tenantId, mode, customer.stripe_customer_id, price.product_id);
-            if (held) {
-              throw checkoutErrors.already_subscribed(
-                `Customer "${externalId}" already has ${held.status === 'active' ? 'an active' : `a ${held.status}`} subscription to "${price.product_key}": send them to the portal (POST /v1/portal/sessions) to change or cancel it.`,
-                { subscription: held.stripe_id, status: held.status, product: price.product_key, ...portalHint(externalId) },
-              );
-            }
+            if (held) throw alreadySubscribed(externalId, price.product_key, held.stripe_id, held.status);
+            stripePrices = await checkoutRepository.productStripePrices(tx, tenantId, mode, price.product_id);
           }
         }
-        return { price, customer };
+        return { price, customer, stripePrices };
       });
 
-      const { price, customer } = prepared;
+      const { price, customer, stripePrices } = prepared;
       // Counted once the request is valid, just before Stripe is asked for anything.
       await enforceLimits(scope, externalId ?? `email:${email}`, caller.ip, browser);
       const stripeCustomerId = customer ? await customers.ensureStripeCustomer(tenantId, mode, customer) : null;
@@ -168,18 +172,20 @@ export function createCheckoutService(deps: CheckoutDeps) {
       const metadata: Record<string, string> = { tollgate_price_key: price.key, tollgate_product_key: price.product_key };
       if (customer) Object.assign(metadata, { tollgate_customer_id: customer.id, tollgate_external_id: customer.external_id });
       if (price.interval && stripeCustomerId) {
-        // Only the newest Checkout for a product can be paid: two tabs cannot make two subscriptions.
-        let earlier;
         try {
-          earlier = await expireOpenCheckouts(stripe, stripeCustomerId, price.product_key);
+          // The ledger may not know yet of a Checkout paid a moment ago; Stripe does.
+          const held = stripePrices.length ? await findSubscriptionTo(stripe, stripeCustomerId, new Set(stripePrices), HOLDING_STATUSES) : null;
+          if (held) throw alreadySubscribed(externalId!, price.product_key, held.id, held.status);
+          // Only the newest Checkout for a product can be paid: two tabs cannot make two subscriptions.
+          const earlier = await expireOpenCheckouts(stripe, stripeCustomerId, price.product_key);
+          if (earlier.completed) {
+            throw checkoutErrors.already_subscribed(
+              `Customer "${externalId}" has just paid for "${price.product_key}" (Checkout ${earlier.completed}): send them to the portal (POST /v1/portal/sessions) to change or cancel it.`,
+              { checkout_session: earlier.completed, product: price.product_key, ...portalHint(externalId!) },
+            );
+          }
         } catch (err) {
-          throw stripeAppError(err, 'expiring the customer’s earlier Checkout Sessions');
-        }
-        if (earlier.completed) {
-          throw checkoutErrors.already_subscribed(
-            `Customer "${externalId}" has just paid for "${price.product_key}" (Checkout ${earlier.completed}): send them to the portal (POST /v1/portal/sessions) to change or cancel it.`,
-            { checkout_session: earlier.completed, product: price.product_key, ...portalHint(externalId!) },
-          );
+          throw err instanceof AppError ? err : stripeAppError(err, 'checking the customer’s subscriptions in Stripe');
         }
       }
       let session;

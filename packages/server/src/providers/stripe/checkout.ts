@@ -77,3 +77,20 @@ export async function expireOpenCheckouts(stripe: Stripe, stripeCustomerId: stri
   }
   return out;
 }
+
+/**
+ * The customer's subscription in one of `statuses` to any of `stripePriceIds`,
+ * read from Stripe itself: it knows of a Checkout paid a moment ago whose
+ * webhooks Tollgate has not processed yet.
+ */
+export async function findSubscriptionTo(
+  stripe: Stripe,
+  stripeCustomerId: string,
+  stripePriceIds: ReadonlySet<string>,
+  statuses: readonly string[],
+): Promise<{ id: string; status: string } | null> {
+  for await (const sub of stripe.subscriptions.list({ customer: stripeCustomerId, limit: 100 })) {
+    if (statuses.includes(sub.status) && sub.items.data.some((item) => stripePriceIds.has(item.price.id))) return { id: sub.id, status: sub.status };
+  }
+  return null;
+}
