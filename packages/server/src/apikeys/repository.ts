@@ -33,7 +33,7 @@ export const apiKeyRepository = {
 
   /** Cross-tenant lookup by hash (system scope): which tenant does this key belong to? */
   async findActiveByHash(tx: Queryable, hash: string): Promise<ApiKeyRow | undefined> {
-    const { rows } = await tx.query<ApiKeyRow>(`select ${COLUMNS} from api_keys where token_hash = $1 and revoked_at is null`, [hash]);
+    const { rows } = await tx.query<ApiKeyRow>(`select ${COLUMNS} from api_keys where token_hash = $1 and revoked_at is null`, [hash], { prepared: true });
     return rows[0];
   },
 

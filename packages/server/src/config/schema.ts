@@ -56,6 +56,8 @@ export const CORE_SETTINGS = [
     description: 'Directory for the embedded database and generated development secrets; created if missing. `:memory:` keeps everything in memory (lost on exit).' },
   { key: 'dbPoolSize', env: 'TOLLGATE_DB_POOL_SIZE', flag: 'db-pool-size', type: 'int', min: 1, max: 500, default: '10', group: 'storage',
     description: 'Maximum PostgreSQL connections per process.' },
+  { key: 'dbPreparedStatements', env: 'TOLLGATE_DB_PREPARED_STATEMENTS', flag: 'db-prepared-statements', type: 'bool', default: 'true', group: 'storage',
+    description: 'Prepare the hot-path statements (webhook intake, entitlement check, API key lookup) once per connection. Set false behind a pooler that cannot carry prepared statements (PgBouncer before 1.21 in transaction mode).' },
   { key: 'migrateOnStart', env: 'TOLLGATE_MIGRATE_ON_START', flag: 'migrate-on-start', type: 'bool', default: 'true', group: 'storage',
     description: 'Apply pending migrations when the server starts (safe with several instances: an advisory lock serializes them). Set false to run `tollgate migrate` as a separate step.' },
 

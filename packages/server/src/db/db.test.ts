@@ -5,7 +5,8 @@
  * running (pg deprecates that and pg 9 refuses it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from '../../test/db.ts';
+import { createTestDb, onPostgres, type TestDb } from '../../test/db.ts';
+import { openPostgres } from './postgres.ts';
 import { withSystem } from './scope.ts';
 
 describe('the database interface', () => {
@@ -42,6 +43,27 @@ describe('the database interface', () => {
     await expect(failing).rejects.toThrow('boom');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await t.db.query<{ n: number }>('select count(*)::int as n from probe_rows')).rows[0]!.n).toBe(0);
+  });
+
+  it('prepares a hot statement once per connection and reuses it; with prepared statements off it prepares nothing', async () => {
+    const sql = 'select $1::int + 1 as n';
+    const prepared = (db: typeof t.db) =>
+      withSystem(db, async (tx) => {
+        const answers = [];
+        for (const n of [1, 2, 3]) answers.push((await tx.query<{ n: number }>(sql, [n], { prepared: true })).rows[0]!.n);
+        const held = (await tx.query<{ count: number }>('select count(*)::int as count from pg_prepared_statements where statement = $1', [sql])).rows[0]!.count;
+        return { answers, held };
+      });
+    const on = await prepared(t.db);
+    expect(on.answers).toEqual([2, 3, 4]);
+    if (!onPostgres) return; // PGlite has no per-connection prepared statements: the answers are what matters there
+    expect(on.held).toBe(1);
+    const plain = openPostgres({ url: t.url!, poolSize: 1, preparedStatements: false });
+    try {
+      expect(await prepared(plain)).toEqual({ answers: [2, 3, 4], held: 0 });
+    } finally {
+      await plain.close();
+    }
   });
 
   it('subscriptions made concurrently each receive their own channel’s messages', async () => {

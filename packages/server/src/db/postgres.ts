@@ -2,8 +2,9 @@
  * PostgreSQL adapter over a `pg` pool. int8 is parsed as a JS number (our
  * counters and amounts fit), matching what PGlite returns.
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Db, QueryResult, Queryable, Row } from './types.ts';
+import type { Db, QueryOptions, QueryResult, Queryable, Row } from './types.ts';
 
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -18,18 +19,20 @@ const types = {
  * transaction) wait their turn here, in order, instead of piling up inside
  * pg, which deprecates that and will refuse it.
  */
-function wrap(client: pg.PoolClient | pg.Pool): Queryable & { idle(): Promise<unknown> } {
+function wrap(client: pg.PoolClient | pg.Pool, names: StatementNames | null): Queryable & { idle(): Promise<unknown> } {
   const serial = !(client instanceof pg.Pool);
   let turn: Promise<unknown> = Promise.resolve();
-  const run = (text: string, params?: unknown[]) => {
-    if (!serial) return client.query(text, params);
-    const result = turn.then(() => client.query(text, params));
+  const run = (query: string | pg.QueryConfig, params?: unknown[]) => {
+    const send = () => (typeof query === 'string' ? client.query(query, params) : client.query(query));
+    if (!serial) return send();
+    const result = turn.then(send);
     turn = result.catch(() => undefined);
     return result;
   };
   return {
-    async query<R = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const result = await run(text, params as unknown[] | undefined);
+    async query<R = Row>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
+      const values = params as unknown[] | undefined;
+      const result = await run(options?.prepared && names ? { name: names.of(text), text, values } : text, values);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
@@ -40,10 +43,22 @@ function wrap(client: pg.PoolClient | pg.Pool): Queryable & { idle(): Promise<un
   };
 }
 
+/** Statement names derived from the SQL text, so one text always has one name. */
+class StatementNames {
+  private readonly names = new Map<string, string>();
+  of(text: string): string {
+    let name = this.names.get(text);
+    if (!name) this.names.set(text, (name = `tg_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`));
+    return name;
+  }
+}
+
 export interface PostgresOptions {
   url: string;
   poolSize?: number;
   applicationName?: string;
+  /** Prepare the statements marked `prepared` (default true; off behind PgBouncer before 1.21 in transaction mode). */
+  preparedStatements?: boolean;
 }
 
 export function openPostgres(options: PostgresOptions): Db {
@@ -56,7 +71,8 @@ export function openPostgres(options: PostgresOptions): Db {
   });
   // An idle client losing its connection must not crash the process.
   pool.on('error', () => undefined);
-  const direct = wrap(pool);
+  const names = options.preparedStatements === false ? null : new StatementNames();
+  const direct = wrap(pool, names);
   const listener = new NotificationListener(options.url, options.applicationName ?? 'tollgate');
   return {
     kind: 'postgres',
@@ -64,7 +80,7 @@ export function openPostgres(options: PostgresOptions): Db {
     exec: direct.exec,
     async transaction(fn, preamble) {
       const client = await pool.connect();
-      const tx = wrap(client);
+      const tx = wrap(client, names);
       try {
         await tx.exec(preamble ? `BEGIN; ${preamble}` : 'BEGIN');
         const result = await fn(tx);
@@ -81,7 +97,7 @@ export function openPostgres(options: PostgresOptions): Db {
     },
     async session(fn) {
       const client = await pool.connect();
-      const conn = wrap(client);
+      const conn = wrap(client, names);
       try {
         return await fn(conn);
       } finally {

@@ -12,8 +12,19 @@ export interface QueryResult<R = Row> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Hot-path statements: prepared once per PostgreSQL connection and reused
+   * (skips parsing and planning). Ignored by PGlite and when prepared
+   * statements are turned off (TOLLGATE_DB_PREPARED_STATEMENTS=false).
+   * Only for statements that name their result columns: a `*` would break a
+   * running instance's prepared statement when a migration adds a column.
+   */
+  prepared?: boolean;
+}
+
 export interface Queryable {
-  query<R = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R = Row>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }

@@ -137,6 +137,7 @@ export const entitlementRepository = {
          left join customer_entitlements ce on ce.tenant_id = c.tenant_id and ce.mode = c.mode and ce.customer_id = c.id
         where c.tenant_id = $1 and c.mode = $2 and c.external_id = $3`,
       [tenantId, mode, externalId],
+      { prepared: true },
     );
     if (!rows.length) return { customerId: null, rows: [] };
     return { customerId: rows[0]!.customer_id, rows: rows.filter((r) => r.feature_key !== null) };

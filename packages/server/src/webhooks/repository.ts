@@ -66,7 +66,7 @@ function eventParams(tenantId: string, e: NewWebhookEvent): unknown[] {
 export const webhookEventRepository = {
   /** Stores an event unless one with its id is already stored; true when this call stored it. */
   async insert(tx: Queryable, tenantId: string, e: NewWebhookEvent): Promise<boolean> {
-    const { rowCount } = await tx.query(INSERT_EVENT, eventParams(tenantId, e));
+    const { rowCount } = await tx.query(INSERT_EVENT, eventParams(tenantId, e), { prepared: true });
     return rowCount > 0;
   },
 
@@ -80,6 +80,7 @@ export const webhookEventRepository = {
             job as (${jobInsertSql(16, 'exists (select 1 from event)')} returning 1)
        select exists (select 1 from event) as inserted`,
       [...eventParams(tenantId, e), ...jobInsertParams(job, now)],
+      { prepared: true },
     );
     return rows[0]!.inserted;
   },
