@@ -12,6 +12,7 @@ import { CatalogPage } from './pages/catalog.tsx';
 import { WebhooksPage } from './pages/webhooks.tsx';
 import { CustomersPage } from './pages/customers.tsx';
 import { SettingsPage } from './pages/settings.tsx';
+import { DevelopersPage } from './pages/developers.tsx';
 import { ErrorBanner } from './ui.tsx';
 
 export interface Me {
@@ -25,6 +26,7 @@ const PAGES = [
   { path: 'catalog', label: 'Catalog & sync', render: () => <CatalogPage /> },
   { path: 'webhooks', label: 'Webhook events', render: () => <WebhooksPage /> },
   { path: 'customers', label: 'Customers', render: () => <CustomersPage /> },
+  { path: 'developers', label: 'Developers', render: () => <DevelopersPage /> },
   { path: 'settings', label: 'Keys & members', render: () => <SettingsPage /> },
 ] as const;
 

@@ -58,6 +58,7 @@ const BADGES: Record<string, string> = {
   processed: 'ok',
   active: 'ok',
   succeeded: 'ok',
+  enabled: 'ok',
   pending: 'wait',
   queued: 'wait',
   processing: 'wait',

@@ -3,10 +3,12 @@
  * catalog, watch it sync, and find the webhook events page.
  */
 import type { Browser, Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD } from '../../test/app.ts';
 import { launchBrowser } from '../../test/browser.ts';
 import { createStripeTestEnv, newStripeKey, type StripeTestEnv } from '../../test/stripe.ts';
+import { signatureHeaders, startReceiver } from '../outbound/test-helpers.ts';
 
 describe('the console', () => {
   let env: StripeTestEnv;
@@ -107,5 +109,46 @@ describe('the console', () => {
     await page.getByText('No entitlements').waitFor();
     expect((await env.api('GET', '/v1/entitlements/check?customer=user_42&feature=export_pdf')).json().allowed).toBe(false);
     expect((await env.api('GET', '/v1/grants?customer=user_42')).json().data).toEqual([]);
+  });
+
+  it('on the developers page: saves the app settings, adds a backend endpoint (its secret shown once), and shows each delivery with its attempts', async () => {
+    const receiver = await startReceiver();
+    try {
+      await page.getByRole('link', { name: 'Developers' }).click();
+      await page.getByLabel('Allowed origins (one per line)').fill('https://app.example.test\nhttps://www.example.test');
+      await page.getByLabel('Grace period (days)').fill('5');
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      await page.getByText('Settings saved.').waitFor();
+      expect((await env.api('GET', '/v1/settings')).json()).toMatchObject({ allowed_origins: ['https://app.example.test', 'https://www.example.test'], grace_days: 5 });
+
+      await page.getByLabel('Endpoint URL').fill(receiver.url);
+      await page.getByRole('button', { name: 'Add endpoint' }).click();
+      const secret = (await page.getByRole('status').locator('code').textContent())!;
+      expect(secret).toMatch(/^whsec_/);
+      await page.locator(`tr[data-endpoint="${receiver.url}"]`).locator('.badge', { hasText: /^Enabled$/ }).waitFor();
+
+      // A grant changes entitlements: the backend hears entitlements.updated; its first answer is a 500.
+      receiver.respondWith(500);
+      await env.api('POST', '/v1/grants', { customer: 'user_7', product: 'pro', reason: 'partner' });
+      await env.t.services.jobs.drain();
+      await page.getByRole('button', { name: 'Refresh' }).last().click();
+      const row = page.locator('tr[data-delivery]', { hasText: 'entitlements.updated' });
+      await row.locator('.badge', { hasText: /^Pending$/ }).waitFor();
+      expect(await row.locator('td').nth(5).textContent()).toContain('500');
+
+      await row.getByRole('button', { name: 'Resend' }).click();
+      await env.t.services.jobs.drain();
+      await page.getByRole('button', { name: 'Refresh' }).last().click();
+      await row.locator('.badge', { hasText: /^Succeeded$/ }).waitFor();
+      await row.locator('a.mono').click();
+      const log = page.locator('section.card').filter({ has: page.getByRole('heading', { name: /^Delivery / }) });
+      await log.locator('td', { hasText: 'resend' }).waitFor();
+      expect(await log.locator('tr', { hasText: 'automatic' }).textContent()).toContain('500');
+      const delivered = receiver.received.at(-1)!;
+      expect(() => new Webhook(secret).verify(delivered.body, signatureHeaders(delivered))).not.toThrow();
+      await page.screenshot({ path: '/tmp/tollgate-console-developers.png', fullPage: true });
+    } finally {
+      await receiver.close();
+    }
   });
 });
