@@ -1,12 +1,13 @@
 /**
  * What an app developer sets up once and checks when their backend missed
  * something: the tenant's app settings (allowed redirect origins, grace
- * period, config cache), the endpoints on their backend that Tollgate signs
+ * period, config cache), the paywall, the endpoints on their backend that Tollgate signs
  * webhooks to, and the delivery log with each attempt and a resend.
  */
 import { useState } from 'react';
 import { api } from '../api.ts';
 import { Badge, Card, Empty, ErrorBanner, Loading, useAction, useLoad, when } from '../ui.tsx';
+import { PaywallCard } from './paywall-card.tsx';
 
 interface Settings {
   allowed_origins: string[];
@@ -237,6 +238,7 @@ export function DevelopersPage() {
   return (
     <>
       <SettingsCard />
+      <PaywallCard />
       <EndpointsCard onChange={() => setVersion((v) => v + 1)} />
       <DeliveriesCard version={version} />
     </>

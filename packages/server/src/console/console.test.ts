@@ -111,7 +111,7 @@ describe('the console', () => {
     expect((await env.api('GET', '/v1/grants?customer=user_42')).json().data).toEqual([]);
   });
 
-  it('on the developers page: saves the app settings, adds a backend endpoint (its secret shown once), and shows each delivery with its attempts', async () => {
+  it('on the developers page: saves the app settings and the paywall, adds a backend endpoint (its secret shown once), and shows each delivery with its attempts', async () => {
     const receiver = await startReceiver();
     try {
       await page.getByRole('link', { name: 'Developers' }).click();
@@ -120,6 +120,22 @@ describe('the console', () => {
       await page.getByRole('button', { name: 'Save settings' }).click();
       await page.getByText('Settings saved.').waitFor();
       expect((await env.api('GET', '/v1/settings')).json()).toMatchObject({ allowed_origins: ['https://app.example.test', 'https://www.example.test'], grace_days: 5 });
+
+      await page.getByLabel('Plan order (product keys)').fill('pro, nope');
+      await page.getByRole('button', { name: 'Save paywall' }).click();
+      await expect.poll(() => page.locator('section.card', { hasText: 'Paywall' }).getByRole('alert').textContent()).toContain('nope');
+      await page.getByLabel('Headline', { exact: true }).fill('Go Pro');
+      await page.getByLabel('Plan order (product keys)').fill('pro');
+      await page.getByLabel('Highlighted plan').fill('pro');
+      await page.getByLabel('Bullets (plan: text, one per line)').fill('pro: Export to PDF\npro: Priority support');
+      await page.getByRole('button', { name: 'Save paywall' }).click();
+      await page.getByText('Paywall saved.').waitFor();
+      expect((await env.api('GET', '/v1/paywall')).json()).toMatchObject({
+        headline: 'Go Pro',
+        plan_order: ['pro'],
+        highlighted_plan: 'pro',
+        feature_bullets: { pro: ['Export to PDF', 'Priority support'] },
+      });
 
       await page.getByLabel('Endpoint URL').fill(receiver.url);
       await page.getByRole('button', { name: 'Add endpoint' }).click();
@@ -137,6 +153,7 @@ describe('the console', () => {
       expect(await row.locator('td').nth(5).textContent()).toContain('500');
 
       await row.getByRole('button', { name: 'Resend' }).click();
+      await page.getByText(/^Resending msg_/).waitFor(); // the resend is queued
       await env.t.services.jobs.drain();
       await page.getByRole('button', { name: 'Refresh' }).last().click();
       await row.locator('.badge', { hasText: /^Succeeded$/ }).waitFor();
