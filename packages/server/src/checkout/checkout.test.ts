@@ -209,16 +209,19 @@ describe('checkout and the customer portal', () => {
     expect([viaToken.statusCode, viaToken.json().customer]).toEqual([201, 'carol']);
   });
 
-  it('a new Checkout for a product expires the customer’s earlier open one, so two tabs cannot make two subscriptions', async () => {
+  it('the same Checkout asked twice (a double click) is one session; another for the product expires the first, so two tabs cannot make two subscriptions', async () => {
     const first = (await env.api('POST', '/v1/checkout/sessions', checkoutBody({ customer: 'dora' }))).json();
+    const again = (await env.api('POST', '/v1/checkout/sessions', checkoutBody({ customer: 'dora' }))).json();
+    expect([again.id, again.url]).toEqual([first.id, first.url]);
     const oneTime = (await env.api('POST', '/v1/checkout/sessions', checkoutBody({ customer: 'dora', price: 'pro.lifetime' }))).json();
-    const second = (await env.api('POST', '/v1/checkout/sessions', checkoutBody({ customer: 'dora' }))).json();
+    const secondTab = { customer: 'dora', success_url: `${origin}/welcome?tab=2&session={CHECKOUT_SESSION_ID}` };
+    const second = (await env.api('POST', '/v1/checkout/sessions', checkoutBody(secondTab))).json();
     expect(second.id).not.toBe(first.id);
     expect((await env.stripe.checkout.sessions.retrieve(first.id)).status).toBe('expired');
     expect((await env.stripe.checkout.sessions.retrieve(oneTime.id)).status).toBe('open'); // a one-time purchase is left alone
     const stale = await fetch(first.url, { method: 'POST', body: new URLSearchParams({ payment_method: 'pm_card_visa' }), redirect: 'manual' });
     expect(stale.status).not.toBe(303);
-    expect(await pay(second.url)).toBe(`${origin}/welcome?session=${second.id}`);
+    expect(await pay(second.url)).toBe(`${origin}/welcome?tab=2&session=${second.id}`);
     const dora = (await env.api('GET', '/v1/customers/dora')).json();
     const subs = (await env.api('GET', '/v1/subscriptions')).json().data.filter((s: { customer: string }) => s.customer === dora.stripe_customer_id);
     expect(subs).toHaveLength(1);

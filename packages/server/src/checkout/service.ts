@@ -8,6 +8,7 @@
  * tenant's allowed origins. Database work happens in short transactions and
  * every Stripe call outside of them.
  */
+import { createHash } from 'node:crypto';
 import type { Db } from '../db/types.ts';
 import { withTenant } from '../db/scope.ts';
 import type { CustomerService } from '../customers/service.ts';
@@ -19,7 +20,7 @@ import type { RateLimiter } from '../http/rate-limit.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ProviderService } from '../providers/service.ts';
-import { createCheckoutSession, expireOpenCheckouts, findSubscriptionTo } from '../providers/stripe/checkout.ts';
+import { createCheckoutSession, findSubscriptionTo, settleOpenCheckouts, type CreatedCheckoutSession } from '../providers/stripe/checkout.ts';
 import { stripeAppError } from '../providers/stripe/errors.ts';
 import { createPortalSession, ensurePortalConfiguration } from '../providers/stripe/portal.ts';
 import { checkRedirectUrl, type SettingsService } from '../settings/service.ts';
@@ -65,8 +66,11 @@ export interface CheckoutInput {
   trial_days?: number;
 }
 
+/** An open Checkout is handed out again only with this much time left to pay (Stripe's last 24 h by default). */
+const REUSE_MIN_REMAINING_SECONDS = 30 * 60;
+
 export function createCheckoutService(deps: CheckoutDeps) {
-  const { db, logger, metrics, providers, customers, settings, tokens, limiter, limits } = deps;
+  const { db, clock, logger, metrics, providers, customers, settings, tokens, limiter, limits } = deps;
   const portalConfigs = new Map<string, Promise<string>>();
 
   /**
@@ -169,34 +173,47 @@ export function createCheckoutService(deps: CheckoutDeps) {
       await enforceLimits(scope, externalId ?? `email:${email}`, caller.ip, browser);
       const stripeCustomerId = customer ? await customers.ensureStripeCustomer(tenantId, mode, customer) : null;
       const stripe = await stripeClient(tenantId, mode);
-      const metadata: Record<string, string> = { tollgate_price_key: price.key, tollgate_product_key: price.product_key };
+      const trialDays = price.interval ? (input.trial_days ?? price.trial_days) : null;
+      // The same request again (a double click, a retry) gets the same open session back.
+      const fingerprint = createHash('sha256')
+        .update(JSON.stringify([price.key, input.quantity, trialDays, input.success_url, input.cancel_url]))
+        .digest('hex')
+        .slice(0, 24);
+      const metadata: Record<string, string> = { tollgate_price_key: price.key, tollgate_product_key: price.product_key, tollgate_fingerprint: fingerprint };
       if (customer) Object.assign(metadata, { tollgate_customer_id: customer.id, tollgate_external_id: customer.external_id });
+      let session: CreatedCheckoutSession | null = null;
       if (price.interval && stripeCustomerId) {
         try {
           // The ledger may not know yet of a Checkout paid a moment ago; Stripe does.
           const held = stripePrices.length ? await findSubscriptionTo(stripe, stripeCustomerId, new Set(stripePrices), HOLDING_STATUSES) : null;
           if (held) throw alreadySubscribed(externalId!, price.product_key, held.id, held.status);
-          // Only the newest Checkout for a product can be paid: two tabs cannot make two subscriptions.
-          const earlier = await expireOpenCheckouts(stripe, stripeCustomerId, price.product_key);
-          if (earlier.completed) {
+          // At most one payable Checkout per product: two tabs cannot make two subscriptions.
+          const open = await settleOpenCheckouts(stripe, {
+            stripeCustomerId,
+            productKey: price.product_key,
+            fingerprint,
+            nowSeconds: Math.floor(clock.now().getTime() / 1000),
+            minRemainingSeconds: REUSE_MIN_REMAINING_SECONDS,
+          });
+          if (open.completed) {
             throw checkoutErrors.already_subscribed(
-              `Customer "${externalId}" has just paid for "${price.product_key}" (Checkout ${earlier.completed}): send them to the portal (POST /v1/portal/sessions) to change or cancel it.`,
-              { checkout_session: earlier.completed, product: price.product_key, ...portalHint(externalId!) },
+              `Customer "${externalId}" has just paid for "${price.product_key}" (Checkout ${open.completed}): send them to the portal (POST /v1/portal/sessions) to change or cancel it.`,
+              { checkout_session: open.completed, product: price.product_key, ...portalHint(externalId!) },
             );
           }
+          session = open.reusable;
         } catch (err) {
           throw err instanceof AppError ? err : stripeAppError(err, 'checking the customer’s subscriptions in Stripe');
         }
       }
-      let session;
       try {
-        session = await createCheckoutSession(stripe, {
+        session ??= await createCheckoutSession(stripe, {
           stripePriceId: price.stripe_price_id!,
           recurring: price.interval !== null,
           quantity: input.quantity,
           stripeCustomerId,
           customerEmail: stripeCustomerId ? null : (email ?? null),
-          trialDays: price.interval ? (input.trial_days ?? price.trial_days) : null,
+          trialDays,
           successUrl: input.success_url,
           cancelUrl: input.cancel_url,
           metadata,

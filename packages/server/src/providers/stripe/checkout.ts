@@ -49,22 +49,34 @@ export async function createCheckoutSession(stripe: Stripe, input: CheckoutSessi
   return { id: session.id, url: session.url, expiresAt: session.expires_at };
 }
 
-export interface ExpiredCheckouts {
-  /** Open sessions for the product, now expired. */
+export interface OpenCheckouts {
+  /** An open session made by the very same request (a double click, a retry): hand it out again. */
+  reusable: CreatedCheckoutSession | null;
+  /** Other open sessions for the product, now expired. */
   expired: string[];
   /** A session for the product that was paid while we looked (the customer has just subscribed). */
   completed: string | null;
 }
 
 /**
- * Expires the customer's open subscription Checkouts for `productKey` that
- * Tollgate started, so that a second tab or a second click cannot end in two
- * subscriptions to one product: only the newest Checkout can be paid.
+ * Leaves the customer at most one payable subscription Checkout for
+ * `productKey` among those Tollgate started, so that a second tab or a second
+ * click cannot end in two subscriptions to one product. An open session from
+ * the same request (same `fingerprint` in its metadata) with at least
+ * `minRemainingSeconds` left is kept and returned; every other one is expired.
  */
-export async function expireOpenCheckouts(stripe: Stripe, stripeCustomerId: string, productKey: string): Promise<ExpiredCheckouts> {
-  const out: ExpiredCheckouts = { expired: [], completed: null };
-  for await (const session of stripe.checkout.sessions.list({ customer: stripeCustomerId, status: 'open', limit: 100 })) {
-    if (session.mode !== 'subscription' || session.metadata?.tollgate_product_key !== productKey) continue;
+export async function settleOpenCheckouts(
+  stripe: Stripe,
+  input: { stripeCustomerId: string; productKey: string; fingerprint: string; nowSeconds: number; minRemainingSeconds: number },
+): Promise<OpenCheckouts> {
+  const out: OpenCheckouts = { reusable: null, expired: [], completed: null };
+  for await (const session of stripe.checkout.sessions.list({ customer: input.stripeCustomerId, status: 'open', limit: 100 })) {
+    if (session.mode !== 'subscription' || session.metadata?.tollgate_product_key !== input.productKey) continue;
+    const same = session.metadata?.tollgate_fingerprint === input.fingerprint && session.url && session.expires_at - input.nowSeconds >= input.minRemainingSeconds;
+    if (same && !out.reusable) {
+      out.reusable = { id: session.id, url: session.url!, expiresAt: session.expires_at };
+      continue;
+    }
     try {
       await stripe.checkout.sessions.expire(session.id);
       out.expired.push(session.id);
