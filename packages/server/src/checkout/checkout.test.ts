@@ -227,6 +227,18 @@ describe('checkout and the customer portal', () => {
     expect(subs).toHaveLength(1);
   });
 
+  it('copies of one request in flight at once make one session; going back to an earlier choice gets a payable session', async () => {
+    await env.api('POST', '/v1/checkout/sessions', checkoutBody({ customer: 'fay', price: 'pro.lifetime' })); // fay now has a Stripe customer
+    const [a, b] = await Promise.all([0, 1].map(async () => (await env.api('POST', '/v1/checkout/sessions', checkoutBody({ customer: 'fay' }))).json()));
+    expect(b.id).toBe(a.id);
+    const other = (await env.api('POST', '/v1/checkout/sessions', checkoutBody({ customer: 'fay', cancel_url: `${origin}/pricing?tab=2` }))).json();
+    expect((await env.stripe.checkout.sessions.retrieve(a.id)).status).toBe('expired');
+    const back = (await env.api('POST', '/v1/checkout/sessions', checkoutBody({ customer: 'fay' }))).json();
+    expect(back.id).not.toBe(a.id); // the first one was expired by the other tab: a new one, not a replay of it
+    expect((await env.stripe.checkout.sessions.retrieve(back.id)).status).toBe('open');
+    expect((await env.stripe.checkout.sessions.retrieve(other.id)).status).toBe('expired');
+  });
+
   it('a Checkout paid a moment ago, before its webhooks are processed, still makes a second one a 409', async () => {
     const first = (await env.api('POST', '/v1/checkout/sessions', checkoutBody({ customer: 'erin' }))).json();
     const paid = await fetch(first.url, { method: 'POST', body: new URLSearchParams({ payment_method: 'pm_card_visa' }), redirect: 'manual' });

@@ -182,6 +182,7 @@ export function createCheckoutService(deps: CheckoutDeps) {
       const metadata: Record<string, string> = { tollgate_price_key: price.key, tollgate_product_key: price.product_key, tollgate_fingerprint: fingerprint };
       if (customer) Object.assign(metadata, { tollgate_customer_id: customer.id, tollgate_external_id: customer.external_id });
       let session: CreatedCheckoutSession | null = null;
+      const nowSeconds = Math.floor(clock.now().getTime() / 1000);
       if (price.interval && stripeCustomerId) {
         try {
           // The ledger may not know yet of a Checkout paid a moment ago; Stripe does.
@@ -192,7 +193,7 @@ export function createCheckoutService(deps: CheckoutDeps) {
             stripeCustomerId,
             productKey: price.product_key,
             fingerprint,
-            nowSeconds: Math.floor(clock.now().getTime() / 1000),
+            nowSeconds,
             minRemainingSeconds: REUSE_MIN_REMAINING_SECONDS,
           });
           if (open.completed) {
@@ -218,6 +219,10 @@ export function createCheckoutService(deps: CheckoutDeps) {
           cancelUrl: input.cancel_url,
           metadata,
           clientReferenceId: customer?.id ?? null,
+          // Copies of this request in flight at once (a double click) make one session.
+          ...(customer && stripeCustomerId
+            ? { idempotencyKey: `tollgate:checkout:${tenantId}:${mode}:${customer.id}:${fingerprint}:${Math.floor(nowSeconds / 600)}` }
+            : {}),
         });
       } catch (err) {
         throw stripeAppError(err, 'creating the Checkout Session');

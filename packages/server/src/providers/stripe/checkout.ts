@@ -19,6 +19,12 @@ export interface CheckoutSessionInput {
   cancelUrl: string;
   metadata: Record<string, string>;
   clientReferenceId: string | null;
+  /**
+   * Makes concurrent copies of one request (a double click sent to two
+   * instances) create one session. Stripe replays the first answer for 24 h,
+   * so a replayed session is checked, and replaced when it can no longer be paid.
+   */
+  idempotencyKey?: string;
 }
 
 export interface CreatedCheckoutSession {
@@ -44,7 +50,11 @@ export async function createCheckoutSession(stripe: Stripe, input: CheckoutSessi
     params.payment_intent_data = { metadata: input.metadata };
     if (!input.stripeCustomerId) params.customer_creation = 'always';
   }
-  const session = await stripe.checkout.sessions.create(params);
+  const session = await stripe.checkout.sessions.create(params, input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : undefined);
+  if (session.lastResponse?.headers?.['idempotent-replayed'] === 'true') {
+    const now = await stripe.checkout.sessions.retrieve(session.id);
+    if (now.status !== 'open') return createCheckoutSession(stripe, { ...input, idempotencyKey: undefined });
+  }
   if (!session.url) throw new Error('Stripe returned a Checkout Session without a URL');
   return { id: session.id, url: session.url, expiresAt: session.expires_at };
 }
