@@ -115,7 +115,7 @@ export function buildApp(deps: AppDeps, extraModules: RouteModule[] = []): Built
   const modules: RouteModule[] = [(s) => healthRoutes(s, openapi), accountRoutes, tenantRoutes, apiKeyRoutes, providerRoutes, catalogRoutes, catalogSyncRoutes, consoleRoutes, webhookRoutes, billingRoutes, customerRoutes, entitlementRoutes, outboundRoutes, appConfigRoutes, settingsRoutes, checkoutRoutes, ...extraModules];
   for (const module of modules) routes.push(...module(services));
 
-  const routeDeps = { auth: authenticator(services), disableAuth: config.disableAuth };
+  const routeDeps = { auth: authenticator(services), disableAuth: config.disableAuth, idempotency: services.idempotency };
   app.register(async (scope) => {
     for (const def of routes) registerRoute(scope, def, routeDeps);
   });

@@ -15,6 +15,7 @@ import type { Logger } from '../log/logger.ts';
 import { createTenantService } from '../tenants/service.ts';
 import { createProviderService } from '../providers/service.ts';
 import { JobRunner } from '../jobs/queue.ts';
+import { createIdempotency } from '../idempotency/service.ts';
 import { DomainEvents } from '../events/bus.ts';
 import { createCatalog } from '../catalog/index.ts';
 import { createCustomerService } from '../customers/service.ts';
@@ -83,6 +84,7 @@ export function createServices(deps: AppDeps) {
     timeoutMs: config.outboundWebhookTimeoutMs,
   });
   const apiKeys = createApiKeyService({ db, clock, changes });
+  const idempotency = createIdempotency({ db, clock });
   const tenants = createTenantService({ clock, apiKeys });
   const accounts = createAccountService({
     db,
@@ -112,6 +114,7 @@ export function createServices(deps: AppDeps) {
     settings,
     checkout,
     apiKeys,
+    idempotency,
     tenants,
     accounts,
     /** Runs `fn` in a transaction scoped to one tenant (RLS enforced). */

@@ -55,6 +55,14 @@ const EXTRA_PATHS: Record<string, Record<string, unknown>> = {
   },
 };
 
+const IDEMPOTENCY_KEY = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'Any unique string (e.g. a UUID): copies of this request within 24 h get the first answer again, with Idempotent-Replayed: true',
+  schema: { type: 'string', maxLength: 255 },
+};
+
 export function buildOpenApi(routes: readonly RouteDef[], info: { version: string; serverUrl: string }) {
   const paths: Record<string, Record<string, unknown>> = { ...EXTRA_PATHS };
   for (const def of routes) {
@@ -65,7 +73,7 @@ export function buildOpenApi(routes: readonly RouteDef[], info: { version: strin
       summary: def.summary,
       tags: def.tags ?? [],
       security: security(def),
-      parameters: [...parameters(def.params, 'path'), ...parameters(def.query, 'query')],
+      parameters: [...parameters(def.params, 'path'), ...parameters(def.query, 'query'), ...(def.method !== 'GET' && typeof def.access === 'object' ? [IDEMPOTENCY_KEY] : [])],
       responses: {
         [status]: {
           description: 'Success',

@@ -10,6 +10,7 @@ import type { Permission } from '../tenants/roles.ts';
 import { roleAllows } from '../tenants/roles.ts';
 import type { ApiKeyKind, Authenticator, Mode, SessionUser, TenantScope } from './context.ts';
 import { AppError, httpErrors } from './errors.ts';
+import type { Claim, Idempotency } from '../idempotency/service.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -116,6 +117,8 @@ function modeFrom(request: FastifyRequest): Mode {
 export interface RouteDeps {
   auth: Authenticator;
   disableAuth: boolean;
+  /** Replays of writes sent with an Idempotency-Key. */
+  idempotency?: Idempotency;
 }
 
 async function sessionUser(request: FastifyRequest, deps: RouteDeps): Promise<SessionUser | null> {
@@ -168,6 +171,17 @@ async function resolveTenantScope(request: FastifyRequest, access: Exclude<Acces
   return { scope, user };
 }
 
+/**
+ * A tenant-scoped write sent with an Idempotency-Key claims the key first
+ * (see idempotency/service.ts): either this request holds it, or the stored
+ * answer of the first one is replayed.
+ */
+async function claimIdempotencyKey(request: FastifyRequest, def: RouteDef, scope: TenantScope | undefined, deps: RouteDeps): Promise<Claim | undefined> {
+  const key = request.headers['idempotency-key'];
+  if (key === undefined || !scope || !deps.idempotency || def.method === 'GET') return undefined;
+  return deps.idempotency.claim(scope, Array.isArray(key) ? '' : key, { method: def.method, url: request.url, body: request.body });
+}
+
 export function registerRoute(app: FastifyInstance, def: RouteDef, deps: RouteDeps): void {
   const { access } = def;
   app.route({
@@ -197,10 +211,26 @@ export function registerRoute(app: FastifyInstance, def: RouteDef, deps: RouteDe
           return requireField(user, 'user');
         },
       };
-      const result = await def.handler(ctx);
-      if (reply.sent) return reply;
-      if (result === undefined) return reply.code(def.status === undefined || def.status === 200 ? 204 : def.status).send();
-      return reply.code(reply.statusCode !== 200 ? reply.statusCode : (def.status ?? 200)).send(result);
+      const held = await claimIdempotencyKey(request, def, scope, deps);
+      if (held && 'replay' in held) {
+        const { statusCode, body } = held.replay;
+        reply.code(statusCode).header('idempotent-replayed', 'true');
+        return statusCode === 204 ? reply.send() : reply.send(body);
+      }
+      let result: unknown;
+      try {
+        result = await def.handler(ctx);
+      } catch (err) {
+        await held?.held.release().catch(() => undefined);
+        throw err;
+      }
+      if (reply.sent) {
+        await held?.held.release().catch(() => undefined);
+        return reply;
+      }
+      const status = result === undefined ? (def.status === undefined || def.status === 200 ? 204 : def.status) : reply.statusCode !== 200 ? reply.statusCode : (def.status ?? 200);
+      await held?.held.complete(status, result ?? null);
+      return status === 204 ? reply.code(204).send() : reply.code(status).send(result);
     },
   });
 }
