@@ -22,6 +22,7 @@ export async function startServer(config: Config, options: RuntimeOptions & { mo
   if (config.workers) {
     await built.services.jobs.start();
     await built.services.entitlements.scheduleSweep();
+    await built.services.idempotency.schedulePurge();
   }
   const address = built.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

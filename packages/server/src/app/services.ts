@@ -84,7 +84,7 @@ export function createServices(deps: AppDeps) {
     timeoutMs: config.outboundWebhookTimeoutMs,
   });
   const apiKeys = createApiKeyService({ db, clock, changes });
-  const idempotency = createIdempotency({ db, clock });
+  const idempotency = createIdempotency({ db, clock, jobs });
   const tenants = createTenantService({ clock, apiKeys });
   const accounts = createAccountService({
     db,

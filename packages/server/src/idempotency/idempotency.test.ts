@@ -84,4 +84,17 @@ describe('Idempotency-Key', () => {
     // Nothing ran: not even the customer the grant would have made.
     expect((await t.app.inject({ method: 'GET', url: '/v1/customers/fay', headers: bearer(key) })).statusCode).toBe(404);
   });
+
+  it('forgets expired keys in the hourly purge, in every tenant', async () => {
+    await grant('k-7', { customer: 'gus', product: 'pro', reason: 'support' });
+    await grant('k-7', { customer: 'gus', product: 'pro', reason: 'support' }, otherTenantKey);
+    const count = async () => (await t.testDb.db.query<{ n: number }>("select count(*)::int as n from idempotency_keys where key = 'k-7'")).rows[0]!.n;
+    await t.services.idempotency.schedulePurge();
+    await t.services.jobs.drain();
+    expect(await count()).toBe(2); // not expired yet
+    t.clock.advance(24 * 3600 * 1000 + 1000);
+    await t.services.idempotency.schedulePurge();
+    await t.services.jobs.drain();
+    expect(await count()).toBe(0);
+  });
 });

@@ -1,4 +1,4 @@
-/** Every SQL statement about idempotency keys. Tenant id is a required argument of each. */
+/** Every SQL statement about idempotency keys. Tenant id is a required argument of each, but for the purge (system scope). */
 import type { Queryable } from '../db/types.ts';
 import type { Mode } from '../http/context.ts';
 
@@ -47,5 +47,11 @@ export const idempotencyRepository = {
 
   async release(tx: Queryable, tenantId: string, mode: Mode, key: string): Promise<void> {
     await tx.query('delete from idempotency_keys where tenant_id = $1 and mode = $2 and key = $3 and status_code is null', [tenantId, mode, key]);
+  },
+
+  /** Forgets every key older than `before`, in every tenant (system scope: the purge job). */
+  async purge(tx: Queryable, before: Date): Promise<number> {
+    const { rowCount } = await tx.query('delete from idempotency_keys where created_at < $1', [before]);
+    return rowCount;
   },
 };

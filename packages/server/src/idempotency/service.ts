@@ -9,7 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/types.ts';
-import { withTenant } from '../db/scope.ts';
+import { withSystem, withTenant } from '../db/scope.ts';
+import { enqueue, type JobRunner } from '../jobs/queue.ts';
 import type { TenantScope } from '../http/context.ts';
 import type { Clock } from '../lib/clock.ts';
 import { idempotencyErrors } from './errors.ts';
@@ -19,12 +20,19 @@ const KEEP_MS = 24 * 3600 * 1000;
 /** A first request that has not finished after this long is taken to have died. */
 const RUNNING_MS = 60 * 1000;
 const KEY = /^[\x21-\x7e]{1,255}$/;
+export const PURGE_QUEUE = 'idempotency.purge';
+const PURGE_EVERY_MS = 3600 * 1000;
 
 export type Claim = { replay: { statusCode: number; body: unknown } } | { held: { complete(statusCode: number, body: unknown): Promise<void>; release(): Promise<void> } };
 
-export function createIdempotency(deps: { db: Db; clock: Clock }) {
+export function createIdempotency(deps: { db: Db; clock: Clock; jobs: JobRunner }) {
   const { db, clock } = deps;
-  return {
+  const service = {
+    /** Queues the hourly purge of expired keys (deduplicated: one pending purge at a time). */
+    async schedulePurge(delayMs = 0): Promise<void> {
+      await withSystem(db, (tx) => enqueue(tx, clock, { queue: PURGE_QUEUE, dedupeKey: 'purge', runAt: new Date(clock.now().getTime() + delayMs) }));
+    },
+
     /** Claims `key` for this request, or gives the stored answer to replay. */
     async claim(scope: TenantScope, key: string, request: { method: string; url: string; body: unknown }): Promise<Claim> {
       if (!KEY.test(key)) throw idempotencyErrors.idempotency_key_invalid();
@@ -49,6 +57,18 @@ export function createIdempotency(deps: { db: Db; clock: Clock }) {
       return { replay: { statusCode: outcome.status_code, body: outcome.response } };
     },
   };
+
+  deps.jobs.register({
+    queue: PURGE_QUEUE,
+    async handle() {
+      try {
+        await withSystem(db, (tx) => idempotencyRepository.purge(tx, new Date(clock.now().getTime() - KEEP_MS)));
+      } finally {
+        await service.schedulePurge(PURGE_EVERY_MS);
+      }
+    },
+  });
+  return service;
 }
 
 export type Idempotency = ReturnType<typeof createIdempotency>;
