@@ -89,6 +89,16 @@ export function Card({ title, actions, children }: { title: ReactNode; actions?:
   );
 }
 
+/** A card showing one opened item (a payload, a delivery) under a list, with a Close button. */
+export function DetailCard({ title, onClose, state, children }: { title: ReactNode; onClose: () => void; state: { loading: boolean; error?: Error }; children: ReactNode }) {
+  return (
+    <Card title={title} actions={<button onClick={onClose}>Close</button>}>
+      <Loading loading={state.loading} error={state.error} />
+      {children}
+    </Card>
+  );
+}
+
 export function Loading({ loading, error }: { loading: boolean; error?: Error }) {
   if (error) return <ErrorBanner error={error} />;
   if (loading) return <p className="muted">Loading…</p>;

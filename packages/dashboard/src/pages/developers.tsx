@@ -6,7 +6,7 @@
  */
 import { useState } from 'react';
 import { api } from '../api.ts';
-import { Badge, Card, Empty, ErrorBanner, Loading, useAction, useLoad, when } from '../ui.tsx';
+import { Badge, Card, DetailCard, Empty, ErrorBanner, Loading, useAction, useLoad, when } from '../ui.tsx';
 import { PaywallCard } from './paywall-card.tsx';
 
 interface Settings {
@@ -205,8 +205,7 @@ function DeliveriesCard({ version }: { version: number }) {
         ) : null}
       </Card>
       {open ? (
-        <Card title={<>Delivery <code>{detail.data?.message_id ?? open}</code></>} actions={<button onClick={() => setOpen(null)}>Close</button>}>
-          <Loading loading={detail.loading} error={detail.error} />
+        <DetailCard title={<>Delivery <code>{detail.data?.message_id ?? open}</code></>} onClose={() => setOpen(null)} state={detail}>
           {detail.data ? (
             <>
               <table>
@@ -227,7 +226,7 @@ function DeliveriesCard({ version }: { version: number }) {
               <pre>{JSON.stringify(detail.data.payload, null, 2)}</pre>
             </>
           ) : null}
-        </Card>
+        </DetailCard>
       ) : null}
     </>
   );

@@ -5,7 +5,7 @@
  */
 import { useState } from 'react';
 import { api } from '../api.ts';
-import { Badge, Card, Empty, ErrorBanner, Loading, useAction, useLoad, when } from '../ui.tsx';
+import { Badge, Card, DetailCard, Empty, ErrorBanner, Loading, useAction, useLoad, when } from '../ui.tsx';
 
 interface WebhookEvent {
   id: string;
@@ -98,10 +98,9 @@ export function WebhooksPage() {
         ) : null}
       </Card>
       {open ? (
-        <Card title={<>Payload of <code>{open}</code></>} actions={<button onClick={() => setOpen(null)}>Close</button>}>
-          <Loading loading={detail.loading} error={detail.error} />
+        <DetailCard title={<>Payload of <code>{open}</code></>} onClose={() => setOpen(null)} state={detail}>
           {detail.data ? <pre>{JSON.stringify(detail.data.payload, null, 2)}</pre> : null}
-        </Card>
+        </DetailCard>
       ) : null}
     </>
   );
