@@ -55,7 +55,9 @@ describe('tollgate dev (npm start)', { timeout: 120_000 }, () => {
       expect(success.startsWith(`${first.url}/demo/success?token=`)).toBe(true);
 
       expect((await login(first.url, ...credentials)).tenants).toEqual([expect.objectContaining({ id: tenantId, name: 'Demo app' })]);
-      expect((await fetch(`${first.url}/v1/config`, { headers: { authorization: `Bearer ${pk}` } })).status).toBe(200);
+      const config = await fetch(`${first.url}/v1/config`, { headers: { authorization: `Bearer ${pk}` } });
+      expect(config.status).toBe(200);
+      expect(((await config.json()) as { paywall: unknown }).paywall).toMatchObject({ headline: 'Go Pro', plan_order: ['free', 'pro'], highlighted_plan: 'pro' });
       expect(await (await fetch(success)).text()).toContain('<code>export_pdf</code>: <span class="no">not allowed</span>');
 
       const paid = await fetch(checkout, { method: 'POST', body: new URLSearchParams({ payment_method: 'pm_card_visa' }), redirect: 'manual' });

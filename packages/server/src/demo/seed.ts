@@ -51,6 +51,14 @@ const CATALOG: Array<[string, Record<string, unknown>]> = [
   ['/v1/prices', { key: 'pro.yearly', product: 'pro', currency: 'usd', unit_amount: 12000, interval: 'year' }],
 ];
 
+const DEMO_PAYWALL = {
+  headline: 'Go Pro',
+  subheadline: 'Everything in Free, without limits',
+  plan_order: ['free', 'pro'],
+  highlighted_plan: 'pro',
+  feature_bullets: { free: ['Up to 3 projects'], pro: ['Unlimited projects', 'Export to PDF', 'Priority support'] },
+};
+
 function expectOk(res: LightMyRequestResponse, what: string, also: number[] = []): LightMyRequestResponse {
   if (res.statusCode >= 300 && !also.includes(res.statusCode)) throw new Error(`demo setup: ${what} failed: ${res.statusCode} ${res.body}`);
   return res;
@@ -123,6 +131,9 @@ export async function ensureDemo(app: FastifyInstance, s: AppServices, options: 
   // The catalog, through the public API (a key that exists already is fine: an earlier start made it).
   for (const [path, body] of CATALOG) expectOk(await api('POST', path, body), `creating ${body.key}`, [409]);
   await waitForPrice(api, s, 'pro.monthly');
+  // A paywall for GET /v1/config to hand out, unless someone has designed one already.
+  const paywall = expectOk(await api('GET', '/v1/paywall'), 'reading the paywall').json() as { headline: string; plan_order: string[] };
+  if (!paywall.headline && !paywall.plan_order.length) expectOk(await api('PUT', '/v1/paywall', DEMO_PAYWALL), 'designing the paywall');
 
   const { token } = s.checkout.tokens.sign({ tenantId: demo.tenant_id, mode: 'test', externalId: DEMO_CUSTOMER, ttlSeconds: 24 * 3600 });
   const successUrl = `${url}/demo/success?token=${encodeURIComponent(token)}`;
