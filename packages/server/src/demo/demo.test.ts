@@ -64,7 +64,10 @@ describe('tollgate dev (npm start)', { timeout: 120_000 }, () => {
       expect([paid.status, paid.headers.get('location')]).toEqual([303, success]);
       await expect
         .poll(async () => (await fetch(success)).text(), { timeout: 30_000, interval: 500 })
-        .toContain('<code>export_pdf</code>: <span class="yes">allowed</span>');
+        .toContain('<code>export_pdf</code>: <span class="yes">allowed</span>')
+        .catch((err: Error) => {
+          throw new Error(`${err.message}\n--- tollgate dev said ---\n${first.output()}`);
+        });
     } finally {
       expect(await first.stop()).toBe(0);
     }
