@@ -36,8 +36,15 @@ export function demoRoutes(s: AppServices): RouteDef[] {
           return reply.code(401).send(page('Link expired', '<h1>This link has expired</h1><p>Restart <code>npm start</code> for a fresh checkout link.</p>', false));
         }
         const { tenantId, mode, externalId } = claims;
-        const features = await s.inTenant(tenantId, (tx) => s.catalog.listFeatures(tx, tenantId));
-        const checks = await Promise.all(features.map(async (f) => ({ key: f.key, type: f.type, result: await s.entitlements.check(tenantId, mode, externalId, f.key) })));
+        // The stored entitlements rather than the check's in-memory cache: right after a payment this page shows what the ledger says now.
+        const { features, held } = await s.inTenant(tenantId, async (tx) => ({
+          features: await s.catalog.listFeatures(tx, tenantId),
+          held: (await s.customers.find(tx, tenantId, mode, externalId)) ? (await s.entitlements.list(tx, tenantId, mode, externalId)).entitlements : [],
+        }));
+        const checks = features.map((f) => {
+          const e = held.find((h) => h.feature === f.key);
+          return { key: f.key, type: f.type, result: e ? { allowed: true, value: e.value, source: e.source } : { allowed: false, value: null, source: null } };
+        });
         const unlocked = checks.some((c) => c.result.allowed && c.result.source === 'subscription');
         const items = checks
           .map(({ key, type, result }) => {
