@@ -25,8 +25,9 @@ export function freePort(): Promise<number> {
 }
 
 /** A fresh Stripe test key: each distinct key is its own sandbox account. */
-export function newStripeKey(): string {
-  return `sk_test_${randomBytes(12).toString('hex')}`;
+/** A fresh Stripe-shaped key (any prefix: sk_test, sk_live, rk_test, pk_test, …), made at run time. */
+export function newStripeKey(prefix = 'sk_test'): string {
+  return `${prefix}_${randomBytes(12).toString('hex')}`;
 }
 
 export interface StripeTestEnv {

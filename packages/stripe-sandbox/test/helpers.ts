@@ -4,7 +4,7 @@
  * receiver that verifies signatures with the SDK's `constructEvent`, and the hosted
  * pages driven with plain form posts.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
@@ -73,7 +73,7 @@ export interface Receiver {
 
 /** A real HTTP receiver that verifies every delivery like a Tollgate server would. */
 export async function startReceiver(): Promise<Receiver> {
-  const verifier = new Stripe('sk_test_verifier');
+  const verifier = new Stripe(`sk_test_${randomBytes(8).toString('hex')}`);
   let n = 0;
   const receiver: Receiver = {
     url: '',

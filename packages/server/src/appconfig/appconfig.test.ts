@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../test/app.ts';
-import { createStripeTestEnv, type StripeTestEnv } from '../../test/stripe.ts';
+import { createStripeTestEnv, newStripeKey, type StripeTestEnv } from '../../test/stripe.ts';
 
 describe('the app config', () => {
+  const stripePublishableKey = newStripeKey('pk_test');
   let env: StripeTestEnv;
   let pk: string;
 
   beforeAll(async () => {
     env = await createStripeTestEnv();
     await env.connect();
-    await env.api('PUT', '/v1/providers/stripe/test', { publishable_key: 'pk_test_abcdefghijkl' });
+    await env.api('PUT', '/v1/providers/stripe/test', { publishable_key: stripePublishableKey });
     await env.api('POST', '/v1/features', { key: 'export_pdf', name: 'Export PDF' });
     await env.api('POST', '/v1/features', { key: 'projects', name: 'Projects', type: 'limit' });
     await env.api('POST', '/v1/products', { key: 'free', name: 'Free', features: [{ feature: 'projects', value: 3 }] });
@@ -29,7 +30,7 @@ describe('the app config', () => {
     expect(res.statusCode).toBe(200);
     const config = res.json();
     const mapping = (await env.api('GET', '/v1/catalog/mapping')).json();
-    expect(config).toMatchObject({ tenant_id: env.owner.tenantId, mode: 'test', cache_ttl_seconds: 300, providers: [{ type: 'stripe', publishable_key: 'pk_test_abcdefghijkl' }] });
+    expect(config).toMatchObject({ tenant_id: env.owner.tenantId, mode: 'test', cache_ttl_seconds: 300, providers: [{ type: 'stripe', publishable_key: stripePublishableKey }] });
     expect(config.products.map((p: { key: string }) => p.key)).toEqual(['free', 'pro']);
     expect(config.products[1]).toEqual({
       key: 'pro',
@@ -80,9 +81,9 @@ describe('the app config', () => {
   });
 
   it('a Stripe publishable key must belong to the mode', async () => {
-    const res = await env.api('PUT', '/v1/providers/stripe/test', { publishable_key: 'pk_live_abcdefghijkl' });
+    const res = await env.api('PUT', '/v1/providers/stripe/test', { publishable_key: newStripeKey('pk_live') });
     expect([res.statusCode, res.json().error.code]).toEqual([400, 'stripe_key_malformed']);
-    expect((await env.api('GET', '/v1/providers/stripe/test')).json().publishable_key).toBe('pk_test_abcdefghijkl');
+    expect((await env.api('GET', '/v1/providers/stripe/test')).json().publishable_key).toBe(stripePublishableKey);
   });
 
   it('a tenant can set its own config cache TTL; bad settings are refused', async () => {

@@ -50,7 +50,7 @@ describe('the console', () => {
 
   it('connects Stripe from the overview, refusing a live key in test mode first', async () => {
     const card = page.locator('section.card', { hasText: 'Stripe, test mode' });
-    await card.getByLabel('Stripe secret or restricted key').fill('sk_live_1234567890abcdef');
+    await card.getByLabel('Stripe secret or restricted key').fill(newStripeKey('sk_live'));
     await card.getByRole('button', { name: 'Connect' }).click();
     await expect.poll(() => card.getByRole('alert').textContent()).toContain('stripe_key_mode_mismatch');
     await card.getByLabel('Stripe secret or restricted key').fill(newStripeKey());

@@ -15,9 +15,9 @@ describe('connecting Stripe by key', () => {
   it('refuses keys that are malformed, publishable, or of the other mode, saying why', async () => {
     const cases: Array<[string, string, string, string]> = [
       ['test', 'hello', 'stripe_key_malformed', 'not a Stripe secret key'],
-      ['test', 'pk_test_1234567890abcdef', 'stripe_publishable_key', 'publishable key'],
-      ['test', 'sk_live_1234567890abcdef', 'stripe_key_mode_mismatch', 'live-mode key'],
-      ['live', 'rk_test_1234567890abcdef', 'stripe_key_mode_mismatch', 'test-mode key'],
+      ['test', newStripeKey('pk_test'), 'stripe_publishable_key', 'publishable key'],
+      ['test', newStripeKey('sk_live'), 'stripe_key_mode_mismatch', 'live-mode key'],
+      ['live', newStripeKey('rk_test'), 'stripe_key_mode_mismatch', 'test-mode key'],
     ];
     for (const [mode, key, code, text] of cases) {
       const res = await env.owner.request({ method: 'PUT', url: `/v1/providers/stripe/${mode}`, payload: { secret_key: key } });
@@ -29,7 +29,7 @@ describe('connecting Stripe by key', () => {
   });
 
   it('live keys are refused while Stripe calls go to the sandbox', async () => {
-    const res = await env.owner.request({ method: 'PUT', url: '/v1/providers/stripe/live', payload: { secret_key: 'sk_live_1234567890abcdef' } });
+    const res = await env.owner.request({ method: 'PUT', url: '/v1/providers/stripe/live', payload: { secret_key: newStripeKey('sk_live') } });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('live_mode_unavailable');
   });
@@ -89,7 +89,7 @@ describe('connecting Stripe by key', () => {
   });
 
   it('a test-mode API key cannot touch the live connection, and a viewer cannot connect', async () => {
-    const res = await env.api('PUT', '/v1/providers/stripe/live', { secret_key: 'sk_live_1234567890abcdef' });
+    const res = await env.api('PUT', '/v1/providers/stripe/live', { secret_key: newStripeKey('sk_live') });
     expect(res.statusCode).toBe(403);
     const invite = await env.owner.request({ method: 'POST', url: '/api/invitations', payload: { email: 'viewer@acme.test', role: 'viewer' } });
     const viewer = await signUp(env.t.app, { email: 'viewer@acme.test', password: PASSWORD, invite_token: invite.json().token });
