@@ -15,7 +15,7 @@ import { notifyChange, type ChangeFeed } from '../db/notify.ts';
 import type { DomainEvents } from '../events/bus.ts';
 
 import type { Mode } from '../http/context.ts';
-import { enqueue, type JobRunner } from '../jobs/queue.ts';
+import { registerRecurring, type JobRunner } from '../jobs/queue.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../log/logger.ts';
 import { tenantRepository } from '../tenants/repository.ts';
@@ -225,23 +225,12 @@ export function createEntitlementService(deps: EntitlementServiceDeps) {
     },
 
     /** Queues the recurring sweep (once per deployment, thanks to the dedupe key). */
-    async scheduleSweep(delayMs = 0): Promise<void> {
-      await withSystem(db, (tx) => enqueue(tx, clock, { queue: SWEEP_QUEUE, dedupeKey: 'sweep', runAt: new Date(clock.now().getTime() + delayMs) }));
-    },
+    scheduleSweep: (delayMs?: number) => scheduleSweep(delayMs),
 
     cacheSize: () => cache.size,
   };
 
-  deps.jobs.register({
-    queue: SWEEP_QUEUE,
-    async handle() {
-      try {
-        await service.sweep();
-      } finally {
-        await service.scheduleSweep(SWEEP_EVERY_MS);
-      }
-    },
-  });
+  const scheduleSweep = registerRecurring(deps.jobs, { db, clock }, { queue: SWEEP_QUEUE, dedupeKey: 'sweep', everyMs: SWEEP_EVERY_MS, run: () => service.sweep() });
 
   return service;
 }

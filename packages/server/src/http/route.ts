@@ -211,25 +211,26 @@ export function registerRoute(app: FastifyInstance, def: RouteDef, deps: RouteDe
           return requireField(user, 'user');
         },
       };
-      const held = await claimIdempotencyKey(request, def, scope, deps);
-      if (held && 'replay' in held) {
-        const { statusCode, body } = held.replay;
+      const claim = await claimIdempotencyKey(request, def, scope, deps);
+      if (claim && 'replay' in claim) {
+        const { statusCode, body } = claim.replay;
         reply.code(statusCode).header('idempotent-replayed', 'true');
         return statusCode === 204 ? reply.send() : reply.send(body);
       }
+      const key = claim?.held;
       let result: unknown;
       try {
         result = await def.handler(ctx);
       } catch (err) {
-        await held?.held.release().catch(() => undefined);
+        await key?.release().catch(() => undefined);
         throw err;
       }
       if (reply.sent) {
-        await held?.held.release().catch(() => undefined);
+        await key?.release().catch(() => undefined);
         return reply;
       }
       const status = result === undefined ? (def.status === undefined || def.status === 200 ? 204 : def.status) : reply.statusCode !== 200 ? reply.statusCode : (def.status ?? 200);
-      await held?.held.complete(status, result ?? null);
+      await key?.complete(status, result ?? null);
       return status === 204 ? reply.code(204).send() : reply.code(status).send(result);
     },
   });

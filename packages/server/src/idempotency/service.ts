@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/types.ts';
 import { withSystem, withTenant } from '../db/scope.ts';
-import { enqueue, type JobRunner } from '../jobs/queue.ts';
+import { registerRecurring, type JobRunner } from '../jobs/queue.ts';
 import type { TenantScope } from '../http/context.ts';
 import type { Clock } from '../lib/clock.ts';
 import { idempotencyErrors } from './errors.ts';
@@ -27,11 +27,14 @@ export type Claim = { replay: { statusCode: number; body: unknown } } | { held: 
 
 export function createIdempotency(deps: { db: Db; clock: Clock; jobs: JobRunner }) {
   const { db, clock } = deps;
-  const service = {
-    /** Queues the hourly purge of expired keys (deduplicated: one pending purge at a time). */
-    async schedulePurge(delayMs = 0): Promise<void> {
-      await withSystem(db, (tx) => enqueue(tx, clock, { queue: PURGE_QUEUE, dedupeKey: 'purge', runAt: new Date(clock.now().getTime() + delayMs) }));
-    },
+  return {
+    /** Queues the hourly purge of expired keys (one pending purge per deployment). */
+    schedulePurge: registerRecurring(deps.jobs, { db, clock }, {
+      queue: PURGE_QUEUE,
+      dedupeKey: 'purge',
+      everyMs: PURGE_EVERY_MS,
+      run: () => withSystem(db, (tx) => idempotencyRepository.purge(tx, new Date(clock.now().getTime() - KEEP_MS))),
+    }),
 
     /** Claims `key` for this request, or gives the stored answer to replay. */
     async claim(scope: TenantScope, key: string, request: { method: string; url: string; body: unknown }): Promise<Claim> {
@@ -57,18 +60,6 @@ export function createIdempotency(deps: { db: Db; clock: Clock; jobs: JobRunner 
       return { replay: { statusCode: outcome.status_code, body: outcome.response } };
     },
   };
-
-  deps.jobs.register({
-    queue: PURGE_QUEUE,
-    async handle() {
-      try {
-        await withSystem(db, (tx) => idempotencyRepository.purge(tx, new Date(clock.now().getTime() - KEEP_MS)));
-      } finally {
-        await service.schedulePurge(PURGE_EVERY_MS);
-      }
-    },
-  });
-  return service;
 }
 
 export type Idempotency = ReturnType<typeof createIdempotency>;

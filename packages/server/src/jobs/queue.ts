@@ -10,6 +10,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { withSystem } from '../db/scope.ts';
 import type { Db, Queryable } from '../db/types.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -43,6 +44,34 @@ export function exponentialBackoff(baseMs: number, maxMs: number) {
 }
 
 const defaultBackoff = exponentialBackoff(1_000, 3_600_000);
+
+/**
+ * A job that runs every `everyMs` on whichever instance claims it: one pending
+ * run per deployment (its dedupe key), queued again after every run, failed
+ * ones included. Returns the function that queues the next run `delayMs` from
+ * now (workers call it once at start).
+ */
+export function registerRecurring(
+  runner: JobRunner,
+  deps: { db: Db; clock: Clock },
+  job: { queue: string; dedupeKey: string; everyMs: number; run(): Promise<unknown> },
+): (delayMs?: number) => Promise<void> {
+  const { db, clock } = deps;
+  const schedule = async (delayMs = 0) => {
+    await withSystem(db, (tx) => enqueue(tx, clock, { queue: job.queue, dedupeKey: job.dedupeKey, runAt: new Date(clock.now().getTime() + delayMs) }));
+  };
+  runner.register({
+    queue: job.queue,
+    async handle() {
+      try {
+        await job.run();
+      } finally {
+        await schedule(job.everyMs);
+      }
+    },
+  });
+  return schedule;
+}
 
 export interface JobRunnerOptions {
   db: Db;

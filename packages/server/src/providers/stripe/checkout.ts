@@ -62,8 +62,6 @@ export async function createCheckoutSession(stripe: Stripe, input: CheckoutSessi
 export interface OpenCheckouts {
   /** An open session made by the very same request (a double click, a retry): hand it out again. */
   reusable: CreatedCheckoutSession | null;
-  /** Other open sessions for the product, now expired. */
-  expired: string[];
   /** A session for the product that was paid while we looked (the customer has just subscribed). */
   completed: string | null;
 }
@@ -79,7 +77,7 @@ export async function settleOpenCheckouts(
   stripe: Stripe,
   input: { stripeCustomerId: string; productKey: string; fingerprint: string; nowSeconds: number; minRemainingSeconds: number },
 ): Promise<OpenCheckouts> {
-  const out: OpenCheckouts = { reusable: null, expired: [], completed: null };
+  const out: OpenCheckouts = { reusable: null, completed: null };
   for await (const session of stripe.checkout.sessions.list({ customer: input.stripeCustomerId, status: 'open', limit: 100 })) {
     if (session.mode !== 'subscription' || session.metadata?.tollgate_product_key !== input.productKey) continue;
     const same = session.metadata?.tollgate_fingerprint === input.fingerprint && session.url && session.expires_at - input.nowSeconds >= input.minRemainingSeconds;
@@ -89,7 +87,6 @@ export async function settleOpenCheckouts(
     }
     try {
       await stripe.checkout.sessions.expire(session.id);
-      out.expired.push(session.id);
     } catch (err) {
       // Paid or expired between the list and now: only a payment matters.
       const now = await stripe.checkout.sessions.retrieve(session.id);
